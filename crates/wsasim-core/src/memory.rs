@@ -1,0 +1,347 @@
+//! The application's address space, as the model sees it.
+//!
+//! Winsock takes pointers: the `WSABUF` array, the data buffers, `lpNumberOfBytesSent`,
+//! the `WSAOVERLAPPED` whose `Internal`/`InternalHigh` the system writes. The model never
+//! holds a raw pointer; it reads and writes through [`UserMemory`] at addresses ([`Ptr`]).
+//! That is what lets it:
+//! - answer `WSAEFAULT` for a pointer "not totally contained in a valid part of the user
+//!   address space" (WSASend, error table), instead of crashing;
+//! - read a send's data only when the transport consumes it ("once the WSASend function
+//!   is called, the system owns these buffers"), so a program that touches its buffers
+//!   too early sees the effect, deterministically;
+//! - leave `Internal = STATUS_PENDING` (0x103) in the caller's `WSAOVERLAPPED` while an
+//!   operation is outstanding, as `HasOverlappedIoCompleted` expects.
+//!
+//! The Rust API uses [`SimMemory`], a simulated address space; the C ABI crate implements
+//! the trait over the process's real memory.
+
+use std::collections::BTreeMap;
+
+/// An address in the application's address space (x64: 64 bits). 0 is `NULL`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ptr(pub u64);
+
+impl Ptr {
+    /// `NULL`.
+    pub const NULL: Ptr = Ptr(0);
+    /// Whether this is `NULL`.
+    pub const fn is_null(self) -> bool {
+        self.0 == 0
+    }
+    /// `self + bytes`, or `None` on overflow (an overflowing range is a fault).
+    pub fn offset(self, bytes: u64) -> Option<Ptr> {
+        self.0.checked_add(bytes).map(Ptr)
+    }
+}
+
+/// An access outside the valid part of the address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// The first address of the failed access.
+    pub addr: Ptr,
+    /// Its length.
+    pub len: u64,
+}
+
+/// The application's memory. Reads and writes either touch the whole range or fail.
+pub trait UserMemory: core::fmt::Debug {
+    /// Copies `out.len()` bytes at `addr` into `out`.
+    fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault>;
+    /// Copies `data` to `addr`.
+    fn write(&mut self, addr: Ptr, data: &[u8]) -> Result<(), Fault>;
+    /// Whether `len` bytes at `addr` could be read (and written, if `write`), without
+    /// touching them. Used to validate pointers before an operation starts, as the
+    /// system probes and locks buffers when an I/O request is built.
+    fn check(&self, addr: Ptr, len: u64, write: bool) -> Result<(), Fault>;
+    /// This memory as a [`SimMemory`], if it is one (the Rust API allocates through it).
+    fn as_sim(&mut self) -> Option<&mut SimMemory> {
+        None
+    }
+}
+
+/// Reads and writes of the fixed-size values the Windows x64 ABI puts in memory.
+pub trait UserMemoryExt: UserMemory {
+    /// A little-endian `u32` at `addr`.
+    fn read_u32(&self, addr: Ptr) -> Result<u32, Fault> {
+        let mut b = [0u8; 4];
+        self.read(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    /// A little-endian `u64` at `addr`.
+    fn read_u64(&self, addr: Ptr) -> Result<u64, Fault> {
+        let mut b = [0u8; 8];
+        self.read(addr, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    /// Writes a little-endian `u32`.
+    fn write_u32(&mut self, addr: Ptr, v: u32) -> Result<(), Fault> {
+        self.write(addr, &v.to_le_bytes())
+    }
+    /// Writes a little-endian `u64`.
+    fn write_u64(&mut self, addr: Ptr, v: u64) -> Result<(), Fault> {
+        self.write(addr, &v.to_le_bytes())
+    }
+}
+
+impl<M: UserMemory + ?Sized> UserMemoryExt for M {}
+
+/// `WSABUF { ULONG len; CHAR *buf; }`: 16 bytes on x64, `len` at 0, `buf` at 8.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WsaBuf {
+    /// Length of the buffer in bytes.
+    pub len: u32,
+    /// Address of the buffer.
+    pub buf: Ptr,
+}
+
+impl WsaBuf {
+    /// Size of one `WSABUF` on x64.
+    pub const SIZE: u64 = 16;
+
+    /// Reads `count` `WSABUF`s at `addr` into `out` (cleared first).
+    pub fn read_array<M: UserMemory + ?Sized>(
+        mem: &M,
+        addr: Ptr,
+        count: u32,
+        out: &mut smallvec::SmallVec<[WsaBuf; 4]>,
+    ) -> Result<(), Fault> {
+        out.clear();
+        let bytes = u64::from(count) * WsaBuf::SIZE;
+        mem.check(addr, bytes, false)?;
+        let mut raw = [0u8; 16];
+        for i in 0..u64::from(count) {
+            let at = Ptr(addr.0 + i * WsaBuf::SIZE);
+            mem.read(at, &mut raw)?;
+            let len = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+            let mut p = [0u8; 8];
+            p.copy_from_slice(&raw[8..16]);
+            out.push(WsaBuf {
+                len,
+                buf: Ptr(u64::from_le_bytes(p)),
+            });
+        }
+        Ok(())
+    }
+
+    /// The 16 bytes of this `WSABUF`.
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut raw = [0u8; 16];
+        raw[0..4].copy_from_slice(&self.len.to_le_bytes());
+        raw[8..16].copy_from_slice(&self.buf.0.to_le_bytes());
+        raw
+    }
+}
+
+/// Offsets in `WSAOVERLAPPED` (= `OVERLAPPED`) on x64: 32 bytes.
+pub mod overlapped_layout {
+    /// `ULONG_PTR Internal`: the NTSTATUS of the request.
+    pub const INTERNAL: u64 = 0;
+    /// `ULONG_PTR InternalHigh`: bytes transferred.
+    pub const INTERNAL_HIGH: u64 = 8;
+    /// `DWORD Offset`: reserved for service providers.
+    pub const OFFSET: u64 = 16;
+    /// `DWORD OffsetHigh`: reserved for service providers.
+    pub const OFFSET_HIGH: u64 = 20;
+    /// `HANDLE hEvent`.
+    pub const HEVENT: u64 = 24;
+    /// `sizeof(WSAOVERLAPPED)`.
+    pub const SIZE: u64 = 32;
+}
+
+#[derive(Debug)]
+struct Region {
+    data: Vec<u8>,
+    /// Code regions hold "functions" (completion routines, APCs) of the Rust API; they
+    /// are valid addresses but reads and writes of them fault.
+    code: bool,
+}
+
+/// A simulated address space: regions allocated at increasing addresses with gaps
+/// between them, so an access past the end of a region, or to a freed region, faults.
+/// Addresses are never reused, so a stale pointer always faults.
+#[derive(Debug)]
+pub struct SimMemory {
+    regions: BTreeMap<u64, Region>,
+    next: u64,
+}
+
+impl Default for SimMemory {
+    fn default() -> SimMemory {
+        SimMemory::new()
+    }
+}
+
+impl SimMemory {
+    /// Gap left unmapped after every region.
+    const GUARD: u64 = 4096;
+
+    /// An empty address space; the first region starts at 0x10000.
+    pub fn new() -> SimMemory {
+        SimMemory {
+            regions: BTreeMap::new(),
+            next: 0x1_0000,
+        }
+    }
+
+    /// Allocates `len` zeroed bytes and returns their address.
+    pub fn alloc(&mut self, len: usize) -> Ptr {
+        self.alloc_region(vec![0; len], false)
+    }
+
+    /// Allocates a copy of `bytes`.
+    pub fn alloc_bytes(&mut self, bytes: &[u8]) -> Ptr {
+        self.alloc_region(bytes.to_vec(), false)
+    }
+
+    /// Allocates a "function" address for the Rust API's callbacks (a completion routine
+    /// or an APC function): a valid, non-null code address whose bytes cannot be touched.
+    pub fn alloc_code(&mut self) -> Ptr {
+        self.alloc_region(vec![0; 16], true)
+    }
+
+    /// Allocates and fills a `WSABUF` array.
+    pub fn alloc_wsabufs(&mut self, bufs: &[WsaBuf]) -> Ptr {
+        let mut bytes = Vec::with_capacity(bufs.len() * 16);
+        for b in bufs {
+            bytes.extend_from_slice(&b.to_bytes());
+        }
+        if bytes.is_empty() {
+            bytes.resize(16, 0);
+        }
+        self.alloc_region(bytes, false)
+    }
+
+    /// Allocates a zeroed `WSAOVERLAPPED` whose `hEvent` is `event`.
+    pub fn alloc_overlapped(&mut self, event: u64) -> Ptr {
+        let p = self.alloc(overlapped_layout::SIZE as usize);
+        self.write(Ptr(p.0 + overlapped_layout::HEVENT), &event.to_le_bytes())
+            .expect("fresh region");
+        p
+    }
+
+    fn alloc_region(&mut self, data: Vec<u8>, code: bool) -> Ptr {
+        let base = self.next;
+        let len = data.len().max(1) as u64;
+        self.next = (base + len + Self::GUARD + 15) & !15;
+        self.regions.insert(base, Region { data, code });
+        Ptr(base)
+    }
+
+    /// Frees the region starting at `p`. Later accesses to it fault.
+    ///
+    /// # Panics
+    /// If `p` is not the start of a live region (a bug in the caller's test).
+    pub fn free(&mut self, p: Ptr) {
+        self.regions
+            .remove(&p.0)
+            .expect("free of an address that is not a live region");
+    }
+
+    /// Reads `len` bytes at `p` into a new vector (test convenience).
+    pub fn read_vec(&self, p: Ptr, len: usize) -> Result<Vec<u8>, Fault> {
+        let mut v = vec![0; len];
+        self.read(p, &mut v)?;
+        Ok(v)
+    }
+
+    fn find(&self, addr: Ptr, len: u64) -> Result<(u64, &Region), Fault> {
+        let fault = Fault { addr, len };
+        let end = addr.0.checked_add(len).ok_or(fault)?;
+        let (&base, region) = self.regions.range(..=addr.0).next_back().ok_or(fault)?;
+        if addr.0 == 0 || end > base + region.data.len() as u64 {
+            return Err(fault);
+        }
+        Ok((base, region))
+    }
+}
+
+impl UserMemory for SimMemory {
+    fn as_sim(&mut self) -> Option<&mut SimMemory> {
+        Some(self)
+    }
+
+    fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
+        let (base, region) = self.find(addr, out.len() as u64)?;
+        if region.code {
+            return Err(Fault {
+                addr,
+                len: out.len() as u64,
+            });
+        }
+        let off = (addr.0 - base) as usize;
+        out.copy_from_slice(&region.data[off..off + out.len()]);
+        Ok(())
+    }
+
+    fn write(&mut self, addr: Ptr, data: &[u8]) -> Result<(), Fault> {
+        let (base, _) = self.find(addr, data.len() as u64)?;
+        let region = self.regions.get_mut(&base).expect("found above");
+        if region.code {
+            return Err(Fault {
+                addr,
+                len: data.len() as u64,
+            });
+        }
+        let off = (addr.0 - base) as usize;
+        region.data[off..off + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
+    fn check(&self, addr: Ptr, len: u64, _write: bool) -> Result<(), Fault> {
+        if len == 0 {
+            return Ok(());
+        }
+        let (_, region) = self.find(addr, len)?;
+        if region.code {
+            return Err(Fault { addr, len });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_bounds_null_and_freed_accesses_fault() {
+        let mut m = SimMemory::new();
+        let p = m.alloc_bytes(b"hello");
+        assert_eq!(m.read_vec(p, 5).unwrap(), b"hello");
+        assert!(m.read_vec(p, 6).is_err(), "one past the end");
+        assert!(m.read_vec(Ptr::NULL, 1).is_err());
+        assert!(
+            m.check(Ptr(u64::MAX - 1), 8, false).is_err(),
+            "overflowing range"
+        );
+        m.free(p);
+        assert!(m.read_vec(p, 1).is_err(), "freed");
+        let q = m.alloc(4);
+        assert_ne!(p, q, "addresses are never reused");
+    }
+
+    #[test]
+    fn wsabuf_arrays_use_the_x64_layout() {
+        let mut m = SimMemory::new();
+        let data = m.alloc(10);
+        let arr = m.alloc_wsabufs(&[WsaBuf { len: 10, buf: data }, WsaBuf { len: 3, buf: data }]);
+        let raw = m.read_vec(arr, 32).unwrap();
+        assert_eq!(&raw[0..4], &10u32.to_le_bytes());
+        assert_eq!(&raw[8..16], &data.0.to_le_bytes());
+        let mut out = smallvec::SmallVec::new();
+        WsaBuf::read_array(&m, arr, 2, &mut out).unwrap();
+        assert_eq!(out[1], WsaBuf { len: 3, buf: data });
+        assert!(
+            WsaBuf::read_array(&m, arr, 3, &mut out).is_err(),
+            "array runs off the region"
+        );
+    }
+
+    #[test]
+    fn code_addresses_are_valid_but_untouchable() {
+        let mut m = SimMemory::new();
+        let f = m.alloc_code();
+        assert!(!f.is_null());
+        assert!(m.read_vec(f, 1).is_err());
+    }
+}

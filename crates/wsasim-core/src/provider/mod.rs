@@ -1,0 +1,211 @@
+//! Service providers: the layer the switch (ws2) dispatches every socket call to.
+//!
+//! Heads up: read `seeds/002` (WSPSend) and `seeds/003` (LPWSPSEND), and
+//! `windows-semantics.md` §8. The switch validates in Windows' order, captures the
+//! `WSABUF` array ("it is the Winsock service provider's responsibility to capture the
+//! WSABUF structures before returning from this call"; in Rust the slice handed to
+//! [`Provider::send`] is borrowed for the call only, so a provider must copy what it
+//! keeps), and then calls the socket's provider. Providers complete operations through
+//! the kernel's upcalls: [`Kernel::complete_op`] (`WPUCompleteOverlappedRequest` and the
+//! routine path) and [`Kernel::queue_apc`] (`WPUQueueApc`).
+//!
+//! A method returns `Ok` for an immediate success and `Err(code)` for a failure, with
+//! `Err(WSA_IO_PENDING)` meaning the operation was initiated and completes later (for a
+//! blocking call, the thread then waits on [`crate::thread::Thread::blocking_op`]).
+
+pub mod base;
+
+use crate::consts::SOCKET;
+use crate::error::WsaError;
+use crate::kernel::Kernel;
+use crate::memory::{Ptr, WsaBuf};
+use crate::net::SockAddr;
+use crate::thread::ThreadId;
+use crate::time::Instant;
+
+/// What the switch knows of a socket when it calls its provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketRef {
+    /// The socket handle.
+    pub handle: SOCKET,
+    /// The provider's own identifier (`WPUCreateSocketHandle`'s `dwContext`).
+    pub context: u64,
+}
+
+/// An option value, decoded by the switch from `optval`/`optlen`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptValue {
+    /// A `DWORD`, `int` or `BOOL`.
+    Int(u32),
+    /// `LINGER { u_short l_onoff; u_short l_linger; }`.
+    Linger {
+        /// `l_onoff`.
+        onoff: u16,
+        /// `l_linger`, seconds.
+        linger: u16,
+    },
+}
+
+/// A fault a rule injects into a provider (see `crate::fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderFault {
+    /// The host's network subsystem fails: `WSAENETDOWN`.
+    NetworkDown {
+        /// Which host (index).
+        host: u32,
+    },
+    /// The host's network comes back.
+    NetworkUp {
+        /// Which host (index).
+        host: u32,
+    },
+    /// Keep-alive detects a dead connection: operations in progress fail with
+    /// `WSAENETRESET`, later calls with `WSAENOTCONN`.
+    KeepAliveFailure(SocketRef),
+    /// The connection is aborted locally ("terminated due to a time-out or other
+    /// failure"): `WSAECONNABORTED`; the peer sees a reset.
+    Abort(SocketRef),
+    /// The peer resets the connection: `WSAECONNRESET`.
+    Reset(SocketRef),
+    /// The provider reports a buffer deadlock on the next `count` sends: `WSAENOBUFS`.
+    BufferDeadlock(SocketRef, u32),
+    /// The next `count` overlapped sends find too many outstanding requests:
+    /// `WSAEWOULDBLOCK`.
+    TooManyOutstanding(SocketRef, u32),
+    /// A datagram's time to live expired: the next send reports `WSAENETRESET`.
+    TtlExpired(SocketRef),
+    /// An ICMP port unreachable came back for an earlier datagram.
+    PortUnreachable(SocketRef),
+    /// The receiver stops reading into its buffer (a stalled peer): its window closes.
+    StallReceiver(SocketRef, bool),
+}
+
+/// A transport service provider (`WSPPROC_TABLE`, as Rust methods).
+pub trait Provider: core::fmt::Debug {
+    /// The provider's name (traces, `WSAEnumProtocols`).
+    fn name(&self) -> &'static str;
+
+    /// Whether the provider serves `(af, type, protocol)`; `protocol` 0 means "default".
+    fn supports(&self, af: i32, ty: i32, protocol: i32) -> bool;
+
+    /// `WSPSocket`: creates a socket and its handle (via `WPUCreateSocketHandle`).
+    fn socket(
+        &mut self,
+        k: &mut Kernel,
+        me: usize,
+        af: i32,
+        ty: i32,
+        protocol: i32,
+        overlapped: bool,
+    ) -> Result<SOCKET, WsaError>;
+
+    /// `WSPBind`.
+    fn bind(&mut self, k: &mut Kernel, s: SocketRef, addr: SockAddr) -> Result<(), WsaError>;
+
+    /// `WSPListen`.
+    fn listen(&mut self, k: &mut Kernel, s: SocketRef, backlog: i32) -> Result<(), WsaError>;
+
+    /// `WSPAccept`: the new socket and its peer's address. `Err(WSA_IO_PENDING)` when a
+    /// blocking accept must wait (the kernel op completes with the new socket in `info`).
+    fn accept(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        t: ThreadId,
+    ) -> Result<(SOCKET, SockAddr), WsaError>;
+
+    /// `WSPConnect`. `Err(WSA_IO_PENDING)` when a blocking connect must wait.
+    fn connect(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        t: ThreadId,
+        addr: SockAddr,
+    ) -> Result<(), WsaError>;
+
+    /// `WSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent, dwFlags, lpOverlapped,
+    /// lpCompletionRoutine, lpThreadId, lpErrno)`: `Ok(bytes)` when it completed at once
+    /// (the completion indication has already occurred), `Err(WSA_IO_PENDING)` when it
+    /// will complete later, any other error when it was not initiated.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<u32, WsaError>;
+
+    /// `WSPRecv`: `Ok((bytes, flags))` at once, or as for [`Provider::send`].
+    #[allow(clippy::too_many_arguments)]
+    fn recv(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<(u32, u32), WsaError>;
+
+    /// `WSPShutdown`.
+    fn shutdown(&mut self, k: &mut Kernel, s: SocketRef, how: i32) -> Result<(), WsaError>;
+
+    /// `WSPCloseSocket`: cancels pending operations and releases the handle (via
+    /// `WPUCloseSocketHandle`). `Err(WSA_IO_PENDING)` when a lingering close must wait
+    /// (the kernel op completes when the data is gone or the linger time ran out).
+    fn close(&mut self, k: &mut Kernel, s: SocketRef, t: ThreadId) -> Result<(), WsaError>;
+
+    /// `WSPGetSockOpt`, decoded.
+    fn get_option(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        level: i32,
+        name: i32,
+    ) -> Result<OptValue, WsaError>;
+
+    /// `WSPSetSockOpt`, decoded.
+    fn set_option(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        level: i32,
+        name: i32,
+        value: OptValue,
+    ) -> Result<(), WsaError>;
+
+    /// `WSPIoctl` for the `ioctlsocket` commands: the output value.
+    fn ioctl(&mut self, k: &mut Kernel, s: SocketRef, cmd: u32, arg: u32) -> Result<u32, WsaError>;
+
+    /// `WSPGetSockName`.
+    fn sock_name(&self, k: &Kernel, s: SocketRef) -> Result<SockAddr, WsaError>;
+
+    /// `WSPGetPeerName`.
+    fn peer_name(&self, k: &Kernel, s: SocketRef) -> Result<SockAddr, WsaError>;
+
+    /// Whether the socket is in nonblocking mode (FIONBIO).
+    fn is_nonblocking(&self, s: SocketRef) -> bool;
+
+    /// Ends the internal operation `op` of a blocking call early (time-out, or
+    /// `WSACancelBlockingCall`), completing it with `error`.
+    fn cancel_blocking(&mut self, k: &mut Kernel, s: SocketRef, op: u64, error: WsaError);
+
+    /// When the provider next needs [`Provider::advance`] (a delivery or timer).
+    fn poll_at(&self) -> Option<Instant>;
+
+    /// Processes everything due at or before the kernel's current time.
+    fn advance(&mut self, k: &mut Kernel);
+
+    /// Applies a fault. Returns false if the fault does not apply to this provider.
+    fn inject(&mut self, k: &mut Kernel, fault: ProviderFault) -> bool;
+
+    /// The simulated network, if this provider owns one.
+    fn network_mut(&mut self) -> Option<&mut crate::net::Network> {
+        None
+    }
+}
