@@ -145,6 +145,8 @@ pub struct Thread {
     pub exit_code: Option<u32>,
     /// The internal operation a provider started for the blocking call in progress.
     pub blocking_op: Option<u64>,
+    /// The simulated host the thread's process runs on (its sockets live there).
+    pub host: crate::net::HostId,
 }
 
 impl Thread {
@@ -158,6 +160,7 @@ impl Thread {
             frames: Vec::new(),
             exit_code: None,
             blocking_op: None,
+            host: crate::net::HostId(0),
         }
     }
 

@@ -133,6 +133,11 @@ impl World {
         self.k.create_thread()
     }
 
+    /// Puts thread `t` on simulated host `host`: the sockets it creates live there.
+    pub fn set_thread_host(&mut self, t: ThreadId, host: crate::net::HostId) {
+        self.k.thread_mut(t).host = host;
+    }
+
     /// A thread's handle (for `QueueUserAPC` and waits).
     pub fn thread_handle(&self, t: ThreadId) -> HANDLE {
         self.k.thread(t).handle

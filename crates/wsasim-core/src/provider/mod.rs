@@ -88,11 +88,14 @@ pub trait Provider: core::fmt::Debug {
     /// Whether the provider serves `(af, type, protocol)`; `protocol` 0 means "default".
     fn supports(&self, af: i32, ty: i32, protocol: i32) -> bool;
 
-    /// `WSPSocket`: creates a socket and its handle (via `WPUCreateSocketHandle`).
+    /// `WSPSocket`: creates a socket on `host` (the calling thread's host) and its handle
+    /// (via `WPUCreateSocketHandle`).
+    #[allow(clippy::too_many_arguments)]
     fn socket(
         &mut self,
         k: &mut Kernel,
         me: usize,
+        host: crate::net::HostId,
         af: i32,
         ty: i32,
         protocol: i32,

@@ -72,10 +72,12 @@ impl World {
                     },
                 );
             };
+            let host = self.k.thread(t).host;
             self.providers[p]
                 .socket(
                     &mut self.k,
                     p,
+                    host,
                     af,
                     ty,
                     protocol,

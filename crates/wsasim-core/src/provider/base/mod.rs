@@ -74,8 +74,6 @@ pub struct BaseProvider {
     pub(crate) net: Network,
     deliveries: BTreeMap<(Instant, u64), Delivery>,
     next_delivery: u64,
-    /// Which host new sockets live on (the "current process's" host).
-    pub(crate) default_host: HostId,
 }
 
 impl Default for BaseProvider {
@@ -88,7 +86,7 @@ impl Default for BaseProvider {
 pub(crate) const SEGMENT_MAX: usize = 64 * 1024;
 
 impl BaseProvider {
-    /// A provider over `net`; sockets are created on host 0.
+    /// A provider over `net`.
     pub fn new(net: Network) -> BaseProvider {
         BaseProvider {
             sockets: BTreeMap::new(),
@@ -96,7 +94,6 @@ impl BaseProvider {
             net,
             deliveries: BTreeMap::new(),
             next_delivery: 0,
-            default_host: HostId(0),
         }
     }
 
@@ -394,6 +391,7 @@ impl Provider for BaseProvider {
         &mut self,
         k: &mut Kernel,
         me: usize,
+        host: HostId,
         af: i32,
         ty: i32,
         protocol: i32,
@@ -413,7 +411,9 @@ impl Provider for BaseProvider {
         } else {
             protocol
         };
-        let host = self.default_host;
+        if host.0 as usize >= self.net.hosts().count() {
+            return Err(WsaError::WSAENETDOWN);
+        }
         if self.net.host(host).down {
             return Err(WsaError::WSAENETDOWN);
         }
