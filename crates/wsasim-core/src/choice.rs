@@ -26,6 +26,9 @@ pub enum ChoiceKind {
     /// How much of a send the transport consumes in one piece: "some Winsock providers may
     /// split a large send request into multiple transmissions".
     SplitSend,
+    /// Which runnable thread the runtime runs next (OS scheduling, not a Winsock freedom,
+    /// but drawn and recorded the same way so a run replays exactly).
+    Schedule,
 }
 
 impl ChoiceKind {
@@ -37,6 +40,7 @@ impl ChoiceKind {
             ChoiceKind::TooManyOutstanding => "too_many_outstanding",
             ChoiceKind::RoutineOrder => "routine_order",
             ChoiceKind::SplitSend => "split_send",
+            ChoiceKind::Schedule => "schedule",
         }
     }
 }

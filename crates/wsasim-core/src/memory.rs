@@ -15,8 +15,6 @@
 //! The Rust API uses [`SimMemory`], a simulated address space; the C ABI crate implements
 //! the trait over the process's real memory.
 
-use std::collections::BTreeMap;
-
 /// An address in the application's address space (x64: 64 bits). 0 is `NULL`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ptr(pub u64);
@@ -44,7 +42,7 @@ pub struct Fault {
 }
 
 /// The application's memory. Reads and writes either touch the whole range or fail.
-pub trait UserMemory: core::fmt::Debug {
+pub trait UserMemory: core::fmt::Debug + Send {
     /// Copies `out.len()` bytes at `addr` into `out`.
     fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault>;
     /// Copies `data` to `addr`.
@@ -161,7 +159,10 @@ struct Region {
 /// Addresses are never reused, so a stale pointer always faults.
 #[derive(Debug)]
 pub struct SimMemory {
-    regions: BTreeMap<u64, Region>,
+    /// `(base, region)`, sorted by base: regions are allocated at increasing addresses,
+    /// so a push keeps the order, and a lookup is a binary search (every read, write and
+    /// check of a send goes through it; `docs/performance.md`).
+    regions: Vec<(u64, Region)>,
     next: u64,
 }
 
@@ -178,7 +179,7 @@ impl SimMemory {
     /// An empty address space; the first region starts at 0x10000.
     pub fn new() -> SimMemory {
         SimMemory {
-            regions: BTreeMap::new(),
+            regions: Vec::new(),
             next: 0x1_0000,
         }
     }
@@ -223,7 +224,8 @@ impl SimMemory {
         let base = self.next;
         let len = data.len().max(1) as u64;
         self.next = (base + len + Self::GUARD + 15) & !15;
-        self.regions.insert(base, Region { data, code });
+        debug_assert!(self.regions.last().is_none_or(|&(b, _)| b < base));
+        self.regions.push((base, Region { data, code }));
         Ptr(base)
     }
 
@@ -232,9 +234,11 @@ impl SimMemory {
     /// # Panics
     /// If `p` is not the start of a live region (a bug in the caller's test).
     pub fn free(&mut self, p: Ptr) {
-        self.regions
-            .remove(&p.0)
+        let i = self
+            .regions
+            .binary_search_by_key(&p.0, |&(b, _)| b)
             .expect("free of an address that is not a live region");
+        self.regions.remove(i);
     }
 
     /// Reads `len` bytes at `p` into a new vector (test convenience).
@@ -244,14 +248,22 @@ impl SimMemory {
         Ok(v)
     }
 
-    fn find(&self, addr: Ptr, len: u64) -> Result<(u64, &Region), Fault> {
+    /// The index of the region holding all of `[addr, addr + len)`.
+    #[inline]
+    fn find(&self, addr: Ptr, len: u64) -> Result<usize, Fault> {
         let fault = Fault { addr, len };
         let end = addr.0.checked_add(len).ok_or(fault)?;
-        let (&base, region) = self.regions.range(..=addr.0).next_back().ok_or(fault)?;
+        // The last region starting at or below `addr`.
+        let i = self
+            .regions
+            .partition_point(|&(b, _)| b <= addr.0)
+            .checked_sub(1)
+            .ok_or(fault)?;
+        let (base, region) = &self.regions[i];
         if addr.0 == 0 || end > base + region.data.len() as u64 {
             return Err(fault);
         }
-        Ok((base, region))
+        Ok(i)
     }
 }
 
@@ -261,7 +273,7 @@ impl UserMemory for SimMemory {
     }
 
     fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
-        let (base, region) = self.find(addr, out.len() as u64)?;
+        let (base, region) = &self.regions[self.find(addr, out.len() as u64)?];
         if region.code {
             return Err(Fault {
                 addr,
@@ -274,8 +286,9 @@ impl UserMemory for SimMemory {
     }
 
     fn write(&mut self, addr: Ptr, data: &[u8]) -> Result<(), Fault> {
-        let (base, _) = self.find(addr, data.len() as u64)?;
-        let region = self.regions.get_mut(&base).expect("found above");
+        let i = self.find(addr, data.len() as u64)?;
+        let (base, region) = &mut self.regions[i];
+        let base = *base;
         if region.code {
             return Err(Fault {
                 addr,
@@ -291,7 +304,7 @@ impl UserMemory for SimMemory {
         if len == 0 {
             return Ok(());
         }
-        let (_, region) = self.find(addr, len)?;
+        let (_, region) = &self.regions[self.find(addr, len)?];
         if region.code {
             return Err(Fault { addr, len });
         }

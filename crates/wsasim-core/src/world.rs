@@ -25,7 +25,8 @@ use std::collections::BTreeMap;
 /// What an API call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Call {
-    /// It returned this value (sign-extended; `SOCKET_ERROR` is -1).
+    /// It returned this value, widened: an `int` is sign-extended (`SOCKET_ERROR` is
+    /// -1), a `DWORD` zero-extended (`WSA_WAIT_FAILED` is 4294967295).
     Done(i64),
     /// The thread waits: drive it with [`World::poll_thread`].
     Blocked,
@@ -184,6 +185,17 @@ impl World {
     /// The documented choices made so far.
     pub fn choices(&self) -> &[crate::choice::ChoiceRecord] {
         self.k.choices.log()
+    }
+
+    /// Makes a recorded choice among `options` (the runtime's scheduler uses
+    /// [`ChoiceKind::Schedule`]).
+    pub fn choose(&mut self, kind: ChoiceKind, options: u64) -> u64 {
+        self.k.choose(kind, options)
+    }
+
+    /// A recorded yes/no choice with probability `ratio`.
+    pub fn flip(&mut self, kind: ChoiceKind, ratio: crate::config::Ratio) -> bool {
+        self.k.flip(kind, ratio)
     }
 
     /// Forces the next documented choices (replay).
@@ -347,7 +359,7 @@ impl World {
         if self.k.thread(t).in_apc_within_blocking_call() {
             self.k
                 .contract(t, crate::kernel::rules::NESTED_BLOCKING_CALL);
-            self.providers[provider].cancel_blocking(&mut self.k, s, op, WsaError::WSAEINPROGRESS);
+            self.providers[provider].cancel_op(&mut self.k, s, op, WsaError::WSAEINPROGRESS);
             self.k.take_op(op);
             return self.finish(t, api, Err(WsaError::WSAEINPROGRESS), fail);
         }

@@ -46,7 +46,7 @@ pub enum OptValue {
     },
 }
 
-/// A fault a rule injects into a provider (see `crate::fault`).
+/// A fault injected into a provider ([`crate::World::inject`], [`crate::World::schedule_fault`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProviderFault {
     /// The host's network subsystem fails: `WSAENETDOWN`.
@@ -81,7 +81,7 @@ pub enum ProviderFault {
 }
 
 /// A transport service provider (`WSPPROC_TABLE`, as Rust methods).
-pub trait Provider: core::fmt::Debug {
+pub trait Provider: core::fmt::Debug + Send {
     /// The provider's name (traces, `WSAEnumProtocols`).
     fn name(&self) -> &'static str;
 
@@ -194,9 +194,10 @@ pub trait Provider: core::fmt::Debug {
     /// Whether the socket is in nonblocking mode (FIONBIO).
     fn is_nonblocking(&self, s: SocketRef) -> bool;
 
-    /// Ends the internal operation `op` of a blocking call early (time-out, or
-    /// `WSACancelBlockingCall`), completing it with `error`.
-    fn cancel_blocking(&mut self, k: &mut Kernel, s: SocketRef, op: u64, error: WsaError);
+    /// Ends operation `op` early, completing it with `error`: a blocking call's internal
+    /// operation at its time-out or at `WSACancelBlockingCall`, or an overlapped one whose
+    /// issuing thread exited.
+    fn cancel_op(&mut self, k: &mut Kernel, s: SocketRef, op: u64, error: WsaError);
 
     /// When the provider next needs [`Provider::advance`] (a delivery or timer).
     fn poll_at(&self) -> Option<Instant>;

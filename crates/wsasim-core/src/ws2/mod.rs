@@ -13,6 +13,7 @@
 //! Every function takes the calling thread first; the rest of its arguments map one to
 //! one onto Winsock's, with pointers as addresses in the application's memory.
 
+mod kernel32;
 mod recv;
 mod send;
 mod socket;
@@ -148,7 +149,7 @@ impl World {
                 .map(|(p, r, _)| (p, r))
                 .or(self.closing.get(&op).copied());
             match target {
-                Some((p, r)) => self.providers[p].cancel_blocking(&mut self.k, r, op, e),
+                Some((p, r)) => self.providers[p].cancel_op(&mut self.k, r, op, e),
                 None => {
                     if self.k.op(op).is_some_and(|o| o.is_pending()) {
                         self.k

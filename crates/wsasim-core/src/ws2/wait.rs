@@ -252,7 +252,7 @@ impl World {
         if let Err(e) = pre {
             return self.finish(t, api, Err(e), 0);
         }
-        match self.overlapped_result_now(s, lp_overlapped, lpcb_transfer, lpdw_flags, f_wait != 0) {
+        match self.overlapped_result_now(s, lp_overlapped, lpcb_transfer, lpdw_flags, false) {
             Err(WsaError::WSA_IO_INCOMPLETE) if f_wait != 0 => {
                 // "fWait = TRUE is allowed only if the operation selected event-based
                 // notification."

@@ -565,7 +565,7 @@ impl Provider for BaseProvider {
         self.sock(s.context).nonblocking
     }
 
-    fn cancel_blocking(&mut self, k: &mut Kernel, s: SocketRef, op: u64, error: WsaError) {
+    fn cancel_op(&mut self, k: &mut Kernel, s: SocketRef, op: u64, error: WsaError) {
         if let Some(sock) = self.sockets.get_mut(&s.context) {
             sock.send_q.retain(|r| r.op != op);
             sock.unacked.retain(|r| r.1 != op);
@@ -573,6 +573,10 @@ impl Provider for BaseProvider {
             sock.accept_ops.retain(|&o| o != op);
             if sock.connect_op == Some(op) {
                 sock.connect_op = None;
+            }
+            if sock.linger_op == Some(op) {
+                sock.linger_op = None;
+                self.linger_expired(k, s.context);
             }
         }
         if k.op(op).is_some_and(|o| o.is_pending()) {

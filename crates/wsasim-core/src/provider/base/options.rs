@@ -65,8 +65,14 @@ impl BaseProvider {
             (SOL_SOCKET, SO_REUSEADDR) => u32::from(o.reuseaddr),
             (SOL_SOCKET, SO_DEBUG) => u32::from(o.debug),
             (SOL_SOCKET, SO_DONTROUTE) => u32::from(o.dontroute),
-            // SO_ERROR "returns and resets the per-socket error".
-            (SOL_SOCKET, SO_ERROR) => std::mem::take(&mut o.error),
+            // SO_ERROR "returns and resets the per socket-based error code" (SDK
+            // getsockopt), for a value set with setsockopt; the error of a failed
+            // nonblocking connect stays across reads until a connection succeeds
+            // (wine-facts V5, test_select: read twice, WSAECONNREFUSED both times).
+            (SOL_SOCKET, SO_ERROR) => match std::mem::take(&mut o.error) {
+                0 => o.connect_error,
+                set => set,
+            },
             (SOL_SOCKET, SO_TYPE) => {
                 if stream {
                     SOCK_STREAM as u32

@@ -99,7 +99,11 @@ pub(crate) struct Opts {
     pub nodelay: bool,
     pub debug: bool,
     pub dontroute: bool,
+    /// `SO_ERROR` as set by `setsockopt`: returned and reset by `getsockopt`.
     pub error: u32,
+    /// The error of a failed nonblocking connect: `SO_ERROR` reports it, across reads,
+    /// until a connection succeeds (`wine-facts.md` V5).
+    pub connect_error: u32,
 }
 
 /// Default `SO_SNDBUF` and `SO_RCVBUF`: 64 KiB (divergence: Windows sizes them
@@ -123,6 +127,7 @@ impl Default for Opts {
             debug: false,
             dontroute: false,
             error: 0,
+            connect_error: 0,
         }
     }
 }

@@ -92,8 +92,11 @@ impl BaseProvider {
     /// Bytes the peer of `ctx` can take now.
     fn window(&self, ctx: u64) -> u64 {
         let s = self.sock(ctx);
-        let Some(peer) = s.peer.and_then(|p| self.sockets.get(&p)) else {
-            return 0;
+        let Some(p) = s.peer else { return 0 };
+        let Some(peer) = self.sockets.get(&p) else {
+            // The peer was closed and forgotten: the sender does not know yet, and its
+            // next segment goes out to draw the reset (`reset_for_forgotten`).
+            return SEGMENT_MAX as u64;
         };
         if peer.faults.stalled {
             return 0;
@@ -166,6 +169,25 @@ impl BaseProvider {
             return Err(WsaError::WSAENETUNREACH);
         }
         self.auto_bind(k, ctx)?;
+        // getsockname: the host address is unknown for a socket bound to the wildcard
+        // "unless the socket has been connected with connect"; the connection uses the
+        // address that reaches the peer (the loopback address for a loopback peer).
+        if self.sock(ctx).local.is_some_and(|l| l.ip.is_unspecified()) {
+            let ip = if addr.ip.is_loopback() {
+                Some(addr.ip)
+            } else {
+                let af = self.sock(ctx).af;
+                self.net
+                    .host(src_host)
+                    .addrs
+                    .iter()
+                    .copied()
+                    .find(|a| a.family() == af)
+            };
+            if let (Some(ip), Some(local)) = (ip, self.sock(ctx).local) {
+                self.sock_mut(ctx).local = Some(SockAddr::new(ip, local.port));
+            }
+        }
         let nonblocking = self.sock(ctx).nonblocking;
         self.sock_mut(ctx).peer_addr = Some(addr);
         self.set_state(k, ctx, State::Connecting);
@@ -241,6 +263,7 @@ impl BaseProvider {
         let mut child = Sock::new(dst_host, Kind::Stream, l.af, l.proto);
         child.opts = l.opts;
         child.opts.error = 0;
+        child.opts.connect_error = 0;
         child.nonblocking = l.nonblocking;
         child.rcv_window = l.opts.rcvbuf;
         child.local = Some(SockAddr::new(to.ip, l.local.map_or(to.port, |a| a.port)));
@@ -273,6 +296,9 @@ impl BaseProvider {
         }
         s.peer = Some(child);
         s.rcv_window = s.opts.rcvbuf;
+        // wine-facts V5 (test_select): "Calling connect() doesn't reset the socket error,
+        // but a successful connection does."
+        s.opts.connect_error = 0;
         let op = s.connect_op.take();
         self.set_state(k, to, State::Connected);
         k.trace(Record::Net {
@@ -294,8 +320,13 @@ impl BaseProvider {
             return;
         }
         s.peer_addr = None;
-        s.opts.error = WsaError::WSAECONNREFUSED.0;
         let op = s.connect_op.take();
+        // wine-facts V5: a failed nonblocking connect leaves SO_ERROR = WSAECONNREFUSED;
+        // test_select (W20, verified on Windows): after a failed *blocking* connect, which
+        // reports the error itself, SO_ERROR reads 0.
+        if op.is_none() {
+            s.opts.connect_error = WsaError::WSAECONNREFUSED.0;
+        }
         self.set_state(k, to, State::Bound);
         if let Some(op) = op {
             k.complete_op(op, NtStatus::CONNECTION_REFUSED, 0, 0, 0);
@@ -586,6 +617,12 @@ impl BaseProvider {
         }
         // Bounded: every pass either moves bytes or stops.
         loop {
+            // A transmission delivered at once can make the peer read and pump this
+            // socket again, re-entrantly; a closed socket may then finish and be
+            // forgotten (`finish_orphan`): nothing is left to do here.
+            if !self.sockets.contains_key(&ctx) {
+                return;
+            }
             let mut progress = self.admit(k, ctx);
             progress |= self.transmit(k, ctx);
             if !progress {
@@ -605,7 +642,8 @@ impl BaseProvider {
             let dst = self.sockets.get(&peer).map_or(host, |p| p.host);
             self.send_on_wire(k, host, dst, 0, Delivery::Fin { to: peer });
         }
-        if self.sock(ctx).orphan {
+        // The FIN, delivered at once, may also have pumped (and forgotten) this socket.
+        if self.sockets.get(&ctx).is_some_and(|s| s.orphan) {
             self.finish_orphan(k, ctx);
         }
     }
@@ -616,6 +654,21 @@ impl BaseProvider {
         let Some(head) = s.send_q.front() else {
             return false;
         };
+        if !head.deferred && s.opts.sndbuf == 0 && head.total == 0 {
+            // `SO_SNDBUF = 0` and a zero-byte request: `transmit` has nothing of it to
+            // move, so it is consumed here, once the bytes queued before it are: it waits
+            // in `unacked` for them ("A completion indication will occur ... when the
+            // buffer(s) have been consumed by the transport", WSASend Remarks). Without
+            // this it stayed at the head for ever and stalled the stream (regression test
+            // `regression_zero_length_send_with_sndbuf_zero_stalls_the_stream`).
+            let (op, handle) = (head.op, s.handle);
+            let end = s.next_seq + s.sndbuf.len() as u64;
+            k.trace_op(op, handle, OpEvent::Consumed, 0);
+            let sock = self.sock_mut(ctx);
+            sock.send_q.pop_front();
+            sock.unacked.push_back((end, op, 0));
+            return true;
+        }
         if head.deferred || s.opts.sndbuf == 0 || s.sndbuf.len() as u64 >= u64::from(s.opts.sndbuf)
         {
             return false;
@@ -781,6 +834,10 @@ impl BaseProvider {
     pub(crate) fn on_data(&mut self, k: &mut Kernel, to: u64, bytes: Vec<u8>, urgent: bool) {
         let n = bytes.len() as u64;
         let Some(r) = self.sockets.get_mut(&to) else {
+            // The receiver was closed and has already been forgotten: its stack answers
+            // with a reset all the same ("Sending to a peer that has closed: the first
+            // send succeeds; a later recv fails with WSAECONNABORTED", wine-facts R7).
+            self.reset_for_forgotten(k, to);
             return;
         };
         let sender = r.peer;
@@ -822,6 +879,32 @@ impl BaseProvider {
         if let Some(sender) = sender {
             self.pump(k, sender);
         }
+    }
+
+    /// Data arrived for `gone`, a socket closed and forgotten: the reset in reply goes to
+    /// the connected socket whose peer it was (contexts are never reused, so there is at
+    /// most one).
+    fn reset_for_forgotten(&mut self, k: &mut Kernel, gone: u64) {
+        let sender = self.sockets.iter().find_map(|(&ctx, s)| {
+            (s.kind == Kind::Stream && s.peer == Some(gone) && s.state == State::Connected)
+                .then_some((ctx, s.host, s.peer_addr))
+        });
+        let Some((sender, host, peer_addr)) = sender else {
+            return;
+        };
+        let from = peer_addr
+            .and_then(|a| self.net.host_of(host, &a.ip))
+            .unwrap_or(host);
+        self.send_on_wire(
+            k,
+            from,
+            host,
+            0,
+            Delivery::Rst {
+                to: sender,
+                in_reply: true,
+            },
+        );
     }
 
     pub(crate) fn on_fin(&mut self, k: &mut Kernel, to: u64) {
@@ -1229,6 +1312,33 @@ impl BaseProvider {
             return Err(WsaError::WSA_IO_PENDING);
         }
         Ok(())
+    }
+
+    /// A blocking close lingered `l_linger` seconds and the data is still not gone: the
+    /// close becomes abortive. "graceful if all sent within l_linger seconds, else
+    /// abortive" (SDK closesocket; W32 graceful-shutdown-linger-options-and-socket-
+    /// closure-2): what is left is dropped, the peer is reset and the socket forgotten.
+    pub(crate) fn linger_expired(&mut self, k: &mut Kernel, ctx: u64) {
+        let Some(s) = self.sockets.get(&ctx) else {
+            return;
+        };
+        let (host, peer) = (s.host, s.peer);
+        if s.state == State::Connected {
+            if let Some(peer) = peer {
+                let dst = self.sockets.get(&peer).map_or(host, |p| p.host);
+                self.send_on_wire(
+                    k,
+                    host,
+                    dst,
+                    0,
+                    Delivery::Rst {
+                        to: peer,
+                        in_reply: false,
+                    },
+                );
+            }
+        }
+        self.sockets.remove(&ctx);
     }
 
     /// A closed socket whose data is gone finishes: its lingering close completes and it
