@@ -69,8 +69,6 @@ pub mod rules {
     /// WSAWaitForMultipleEvents, duplicate handles.
     pub const DUPLICATE_WAIT_ALL: &str =
         "\"must not contain duplicates if fWaitAll is TRUE\" (WSAWaitForMultipleEvents)";
-    /// WSAStartup / WSACleanup.
-    pub const CLEANUP_WITH_PENDING: &str = "\"pending overlapped operations are canceled without setting the event object or invoking the completion routine\" (WSACleanup)";
 }
 
 /// The kernel: everything below the providers.

@@ -313,26 +313,22 @@ impl World {
             api,
             on,
         });
+        // Decide without side effects: a wait already satisfied, or (with no APC to
+        // run) already timed out, ends here; anything else (an APC to deliver, a wait)
+        // is the embedder's to drive through `poll_thread`, so the trace records each
+        // delivery once.
+        let satisfied = self.satisfied(&wait);
+        let apc_due =
+            wait.alertable != Alertable::No && self.k.thread(t).deliverable().next().is_some();
+        let timed_out = wait.deadline.is_some_and(|d| d <= self.k.now());
         self.k.thread_mut(t).frames.push(Frame::Wait(wait));
-        match self.poll_thread(t) {
-            Poll::Done(v) => Call::Done(v),
-            Poll::RunApc(apc) => {
-                // Undo the delivery: the embedder takes it from its own poll.
-                self.undeliver(t, apc);
-                Call::Blocked
-            }
-            Poll::Blocked { .. } => Call::Blocked,
+        if let Some(i) = satisfied {
+            return Call::Done(self.end_wait(t, Outcome::Satisfied(i)));
         }
-    }
-
-    fn undeliver(&mut self, t: ThreadId, apc: Apc) {
-        let th = self.k.thread_mut(t);
-        let popped = th.frames.pop();
-        debug_assert!(matches!(popped, Some(Frame::Apc { .. })));
-        th.apcs.push_front(apc);
-        if let Some(w) = th.current_wait_mut() {
-            w.apcs_ran = false;
+        if timed_out && !apc_due {
+            return Call::Done(self.end_wait(t, Outcome::Timeout));
         }
+        Call::Blocked
     }
 
     /// A blocking Winsock call must wait: checks the undefined case first ("Issuing

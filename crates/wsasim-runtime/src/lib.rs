@@ -36,6 +36,6 @@ pub mod api;
 mod runtime;
 
 pub use runtime::{
-    check_determinism, run, run_with, ApcDispatcher, NotASimulatedThread, Outcome, RunReport,
-    STEPS_MAX_DEFAULT,
+    adopt, check_determinism, on_simulated_thread, run, run_with, with_adopted_world, AbnormalEnd,
+    AlreadyAdopted, ApcDispatcher, NotASimulatedThread, Outcome, RunReport, STEPS_MAX_DEFAULT,
 };

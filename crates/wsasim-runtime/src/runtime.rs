@@ -102,6 +102,70 @@ pub(crate) struct Shared {
     baton: AtomicU32,
     /// Mirror of `State::ended.is_some()`.
     over: AtomicBool,
+    /// Called (under the lock) when a run ends other than by its main thread returning,
+    /// in adopted mode: prints the report and exits the process.
+    on_abnormal_end: Option<AbnormalEnd>,
+}
+
+/// What an adopted run does when it ends in a deadlock, a livelock or a panic: typically
+/// print the report, write the trace and exit the process with a non-zero code.
+pub type AbnormalEnd = Box<dyn Fn(&World, &Outcome) + Send + Sync>;
+
+static ADOPTED: std::sync::OnceLock<Arc<Shared>> = std::sync::OnceLock::new();
+
+/// Why [`adopt`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyAdopted;
+
+/// Makes the calling OS thread the main thread of a run on `world`, for programs whose
+/// `main` the runtime does not start (C programs linked to the library). There is at
+/// most one adopted run per process. When that run ends in a deadlock, a livelock or a
+/// panic, `on_abnormal_end` is called with the world and the outcome; it is expected
+/// to exit the process (unwinding through the program's C frames is not possible).
+pub fn adopt(
+    world: World,
+    dispatcher: Option<Arc<dyn ApcDispatcher>>,
+    steps_max: u64,
+    on_abnormal_end: AbnormalEnd,
+) -> Result<(), AlreadyAdopted> {
+    let main_id = world.main_thread();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            world,
+            current: Some(main_id),
+            os: BTreeMap::new(),
+            joins: Vec::new(),
+            callbacks: BTreeMap::new(),
+            dispatcher,
+            ended: None,
+            steps: 0,
+            steps_max,
+            main: main_id,
+        }),
+        runner: thread::current(),
+        baton: AtomicU32::new(main_id.0),
+        over: AtomicBool::new(false),
+        on_abnormal_end: Some(on_abnormal_end),
+    });
+    ADOPTED
+        .set(Arc::clone(&shared))
+        .map_err(|_| AlreadyAdopted)?;
+    shared.lock().os.insert(main_id, thread::current());
+    CURRENT.with(|c| *c.borrow_mut() = Some((shared, main_id)));
+    Ok(())
+}
+
+/// Runs `f` on the adopted run's world (for writing the trace at process exit). `None`
+/// when no run was adopted.
+pub fn with_adopted_world<R>(f: impl FnOnce(&mut World) -> R) -> Option<R> {
+    let shared = ADOPTED.get()?;
+    let mut st = shared.lock();
+    Some(f(&mut st.world))
+}
+
+/// Whether the calling OS thread is a simulated thread of some run.
+pub fn on_simulated_thread() -> bool {
+    current().is_ok()
 }
 
 /// How many times a thread waiting for the baton polls it (spinning, then yielding the
@@ -199,6 +263,7 @@ where
         runner: thread::current(),
         baton: AtomicU32::new(main_id.0),
         over: AtomicBool::new(false),
+        on_abnormal_end: None,
     });
     let join = spawn_os_thread(&shared, main_id, Box::new(main));
     shared.lock().joins.push(join);
@@ -286,7 +351,13 @@ fn thread_main(shared: Arc<Shared>, me: ThreadId, body: Body) {
 
 fn end_run(shared: &Shared, st: &mut State, outcome: Outcome) {
     if st.ended.is_none() {
-        st.ended = Some(outcome);
+        st.ended = Some(outcome.clone());
+    }
+    if let (Some(hook), false) = (
+        &shared.on_abnormal_end,
+        matches!(outcome, Outcome::Exited(_)),
+    ) {
+        hook(&st.world, &outcome);
     }
     shared.over.store(true, Ordering::Release);
     for t in st.os.values() {
