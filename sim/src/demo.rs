@@ -54,7 +54,14 @@ pub fn run(seed: u64, profile: Profile) -> Result<Output, String> {
     let net = h.network_mut();
     net.host_mut(HostId(0)).addrs.push(server_ip);
     let client_host = net.add_host("client", &[client_ip]);
-    net.link(HostId(0), client_host, Link { latency: Duration::from_millis(1), bandwidth: Some(12_500_000) });
+    net.link(
+        HostId(0),
+        client_host,
+        Link {
+            latency: Duration::from_millis(1),
+            bandwidth: Some(12_500_000),
+        },
+    );
     let server = h.main_thread();
     let client = h.create_thread();
     h.set_thread_host(client, client_host);
@@ -77,7 +84,9 @@ pub fn run(seed: u64, profile: Profile) -> Result<Output, String> {
     let cs = h.socket(client, AF_INET, SOCK_STREAM, IPPROTO_TCP);
     let (srv, len) = sockaddr(&mut h, "10.0.0.1:27015");
     let call = h.connect(client, cs, srv, len);
-    let rc = h.run(client, call).map_err(|e| format!("client connect: {e:?}"))?;
+    let rc = h
+        .run(client, call)
+        .map_err(|e| format!("client connect: {e:?}"))?;
     check(rc == 0, "connect", &h, client)?;
 
     let call = h.accept(server, listen_socket, Ptr::NULL, Ptr::NULL);
@@ -91,37 +100,77 @@ pub fn run(seed: u64, profile: Profile) -> Result<Output, String> {
     let mut client_bufs = Vec::new();
     for _ in 0..SEND_COUNT {
         let data = h.sim().alloc(DATA_BUFSIZE as usize);
-        let arr = h.sim().alloc_wsabufs(&[WsaBuf { len: DATA_BUFSIZE, buf: data }]);
+        let arr = h.sim().alloc_wsabufs(&[WsaBuf {
+            len: DATA_BUFSIZE,
+            buf: data,
+        }]);
         let ov = h.sim().alloc_overlapped(0);
         let flags = h.sim().alloc(4);
         let call = h.wsa_recv(client, cs, arr, 1, Ptr::NULL, flags, ov, Ptr::NULL);
-        let rc = h.run(client, call).map_err(|e| format!("client WSARecv: {e:?}"))?;
-        check(rc == 0 || h.last_error(client) == 997, "client WSARecv", &h, client)?;
+        let rc = h
+            .run(client, call)
+            .map_err(|e| format!("client WSARecv: {e:?}"))?;
+        check(
+            rc == 0 || h.last_error(client) == 997,
+            "client WSARecv",
+            &h,
+            client,
+        )?;
         client_bufs.push((data, ov));
     }
 
     // The seed's send loop.
     let buffer = h.sim().alloc_bytes(&[b'x'; DATA_BUFSIZE as usize]);
-    let data_buf = h.sim().alloc_wsabufs(&[WsaBuf { len: DATA_BUFSIZE, buf: buffer }]);
+    let data_buf = h.sim().alloc_wsabufs(&[WsaBuf {
+        len: DATA_BUFSIZE,
+        buf: buffer,
+    }]);
     let send_overlapped = h.sim().alloc(32);
     let event = h.wsa_create_event(server);
     check(event != 0, "WSACreateEvent", &h, server)?;
-    h.mem_mut().write_u64(Ptr(send_overlapped.0 + 24), event).map_err(|_| "overlapped".to_string())?;
+    h.mem_mut()
+        .write_u64(Ptr(send_overlapped.0 + 24), event)
+        .map_err(|_| "overlapped".to_string())?;
     let event_array = h.sim().alloc_bytes(&event.to_le_bytes());
     let send_bytes = h.sim().alloc(4);
     let flags = h.sim().alloc(4);
     for _ in 0..SEND_COUNT {
-        let call = h.wsa_send(server, accept_socket, data_buf, 1, send_bytes, 0, send_overlapped, Ptr::NULL);
+        let call = h.wsa_send(
+            server,
+            accept_socket,
+            data_buf,
+            1,
+            send_bytes,
+            0,
+            send_overlapped,
+            Ptr::NULL,
+        );
         let rc = h.run(server, call).map_err(|e| format!("WSASend: {e:?}"))?;
         let err = h.last_error(server);
         if rc == i64::from(SOCKET_ERROR) && err != 997 {
             return Err(format!("WSASend failed with error: {err}"));
         }
         let call = h.wsa_wait_for_multiple_events(server, 1, event_array, TRUE, INFINITE, TRUE);
-        let rc = h.run(server, call).map_err(|e| format!("WSAWaitForMultipleEvents: {e:?}"))?;
-        check(rc != i64::from(WSA_WAIT_FAILED), "WSAWaitForMultipleEvents", &h, server)?;
-        let call = h.wsa_get_overlapped_result(server, accept_socket, send_overlapped, send_bytes, FALSE, flags);
-        let rc = h.run(server, call).map_err(|e| format!("WSAGetOverlappedResult: {e:?}"))?;
+        let rc = h
+            .run(server, call)
+            .map_err(|e| format!("WSAWaitForMultipleEvents: {e:?}"))?;
+        check(
+            rc != i64::from(WSA_WAIT_FAILED),
+            "WSAWaitForMultipleEvents",
+            &h,
+            server,
+        )?;
+        let call = h.wsa_get_overlapped_result(
+            server,
+            accept_socket,
+            send_overlapped,
+            send_bytes,
+            FALSE,
+            flags,
+        );
+        let rc = h
+            .run(server, call)
+            .map_err(|e| format!("WSAGetOverlappedResult: {e:?}"))?;
         check(rc != 0, "WSASend", &h, server)?;
         let n = h.mem().read_u32(send_bytes).unwrap_or(0);
         let _ = writeln!(out, "Wrote {n} bytes");
@@ -129,9 +178,11 @@ pub fn run(seed: u64, profile: Profile) -> Result<Output, String> {
     }
     h.wsa_close_event(server, event);
     let call = h.closesocket(server, accept_socket);
-    h.run(server, call).map_err(|e| format!("closesocket: {e:?}"))?;
+    h.run(server, call)
+        .map_err(|e| format!("closesocket: {e:?}"))?;
     let call = h.closesocket(server, listen_socket);
-    h.run(server, call).map_err(|e| format!("closesocket: {e:?}"))?;
+    h.run(server, call)
+        .map_err(|e| format!("closesocket: {e:?}"))?;
     // Let the last bytes and the FIN reach the client.
     while h.step() {}
     let mut received = 0u64;
@@ -151,21 +202,36 @@ pub fn run(seed: u64, profile: Profile) -> Result<Output, String> {
     let _ = writeln!(out, "  virtual time     {}", h.now());
     let _ = writeln!(out, "  trace records    {}", h.trace().len());
     let _ = writeln!(out, "  trace hash       {:016x}", h.trace().hash());
-    Ok(Output { report: out, trace_jsonl: h.trace().to_jsonl() })
+    Ok(Output {
+        report: out,
+        trace_jsonl: h.trace().to_jsonl(),
+    })
 }
 
 /// One line per moment of each send's life on the server's socket.
 fn timeline(h: &Harness, out: &mut String, socket: u64) {
-    let _ = writeln!(out, "\ntimeline of the server's WSASend operations (virtual time)");
+    let _ = writeln!(
+        out,
+        "\ntimeline of the server's WSASend operations (virtual time)"
+    );
     for e in h.trace().entries() {
-        if let Record::Op { op, socket: s, event, a, b } = e.rec {
+        if let Record::Op {
+            op,
+            socket: s,
+            event,
+            a,
+            b,
+        } = e.rec
+        {
             if s != socket {
                 continue;
             }
             let what = match event {
                 OpEvent::Issued => format!("issued, {a} bytes"),
                 OpEvent::Immediate => "completed immediately (WSASend returned 0)".to_string(),
-                OpEvent::Pending => "pending (WSASend returned SOCKET_ERROR, WSA_IO_PENDING)".to_string(),
+                OpEvent::Pending => {
+                    "pending (WSASend returned SOCKET_ERROR, WSA_IO_PENDING)".to_string()
+                }
                 OpEvent::Consumed => format!("transport consumed {a} bytes"),
                 OpEvent::Completed => format!("completed: Internal=0x{a:x}, InternalHigh={b}"),
                 OpEvent::RoutineQueued => format!("completion routine queued to thread {a}"),
@@ -187,7 +253,10 @@ mod tests {
         assert!(out.report.contains("Client Accepted..."));
         assert_eq!(out.report.matches("Wrote 4096 bytes").count(), 10);
         assert!(out.report.contains("bytes received   40960"));
-        assert!(out.report.contains("pending          10"), "SO_SNDBUF = 0 and 1 ms away: every send pends");
+        assert!(
+            out.report.contains("pending          10"),
+            "SO_SNDBUF = 0 and 1 ms away: every send pends"
+        );
     }
 
     #[test]

@@ -153,11 +153,14 @@ pub enum Record {
     },
     /// Bytes moved on the simulated network.
     Net {
-        /// `segment`, `syn`, `synack`, `rst`, `fin`, `datagram`, `drop`.
+        /// `segment`, `syn`, `synack`, `rst`, `fin`, `datagram`, `drop`,
+        /// `icmp_port_unreachable`.
         what: &'static str,
-        /// Sending socket.
+        /// Sending side: a socket handle or the provider's socket id, depending on
+        /// `what` (table in `docs/trace.md`); 0 if none.
         from: u64,
-        /// Receiving socket (0 if none).
+        /// Receiving side: a socket handle or the provider's socket id, depending on
+        /// `what`; 0 if none.
         to: u64,
         /// Payload bytes.
         bytes: u64,

@@ -336,6 +336,7 @@ impl World {
     /// Winsock call on the same thread will lead to undefined behavior": the model
     /// answers `WSAEINPROGRESS` and records a contract report), then waits alertably
     /// (`wine-facts.md` C8).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn block_on_op(
         &mut self,
         t: ThreadId,

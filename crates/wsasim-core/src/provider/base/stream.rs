@@ -42,12 +42,30 @@ pub(crate) fn total_len(bufs: &[WsaBuf]) -> Option<u32> {
 pub(crate) fn gather(
     mem: &dyn UserMemory,
     bufs: &[WsaBuf],
-    mut offset: u64,
-    mut len: usize,
+    offset: u64,
+    len: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), crate::memory::Fault> {
+    let start = out.len();
+    out.resize(start + len.min(capacity(bufs)), 0);
+    let r = gather_into(mem, bufs, offset, &mut out[start..]);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r.map(|n| out.truncate(start + n))
+}
+
+/// Fills `out` with the bytes starting `offset` bytes into the scatter/gather list, in
+/// order, up to its end; returns how many bytes there were.
+pub(crate) fn gather_into(
+    mem: &dyn UserMemory,
+    bufs: &[WsaBuf],
+    mut offset: u64,
+    out: &mut [u8],
+) -> Result<usize, crate::memory::Fault> {
+    let mut done = 0;
     for b in bufs {
-        if len == 0 {
+        if done == out.len() {
             break;
         }
         let blen = u64::from(b.len);
@@ -55,14 +73,12 @@ pub(crate) fn gather(
             offset -= blen;
             continue;
         }
-        let n = ((blen - offset) as usize).min(len);
-        let start = out.len();
-        out.resize(start + n, 0);
-        mem.read(Ptr(b.buf.0 + offset), &mut out[start..])?;
+        let n = ((blen - offset) as usize).min(out.len() - done);
+        mem.read(Ptr(b.buf.0 + offset), &mut out[done..done + n])?;
         offset = 0;
-        len -= n;
+        done += n;
     }
-    Ok(())
+    Ok(done)
 }
 
 /// Writes `data` across the scatter/gather list, in order; returns the bytes written.
@@ -684,10 +700,15 @@ impl BaseProvider {
         } else {
             remaining
         };
-        let (op, bufs, taken, urgent) = (head.op, head.bufs.clone(), head.taken, head.urgent);
-        let mut tmp = Vec::new();
-        let read = gather(k.mem(), &bufs, u64::from(taken), chunk as usize, &mut tmp);
-        let handle = s.handle;
+        let (op, taken, urgent, handle) = (head.op, head.taken, head.urgent, s.handle);
+        // Read the caller's buffers straight into the send buffer (no temporary).
+        let sock = self.sock_mut(ctx);
+        let head = sock.send_q.front().expect("still there");
+        let read: Result<(), crate::memory::Fault> = sock.sndbuf.push_with(chunk as usize, |out| {
+            let n = gather_into(k.mem(), &head.bufs, u64::from(taken), out)?;
+            debug_assert_eq!(n, out.len(), "a request's buffers hold its total");
+            Ok(())
+        });
         if read.is_err() {
             // The caller freed or unmapped buffers the system owned.
             let thread = k.op(op).map(|o| o.thread);
@@ -699,7 +720,6 @@ impl BaseProvider {
             return true;
         }
         let sock = self.sock_mut(ctx);
-        sock.sndbuf.push(&tmp);
         let head = sock.send_q.front_mut().expect("still there");
         head.taken += chunk;
         let finished = head.taken == head.total;
