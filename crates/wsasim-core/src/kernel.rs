@@ -13,6 +13,7 @@ use crate::event::Event;
 use crate::handle::HandleTable;
 use crate::memory::{overlapped_layout as ovl, Ptr, UserMemory, UserMemoryExt};
 use crate::overlapped::{Notify, Op, OpState};
+use crate::seqmap::SeqMap;
 use crate::status::NtStatus;
 use crate::thread::{Thread, ThreadId};
 use crate::time::{Clock, Instant};
@@ -81,7 +82,8 @@ pub struct Kernel {
     pub(crate) mem: Box<dyn UserMemory>,
     pub(crate) handles: HandleTable<Object>,
     pub(crate) threads: BTreeMap<ThreadId, Thread>,
-    pub(crate) ops: BTreeMap<u64, Op>,
+    /// Operations by id (ids come from a counter: a [`SeqMap`], on every send's path).
+    pub(crate) ops: SeqMap<u64, Op>,
     /// OVERLAPPED address -> operation, for the pending ones.
     pub(crate) ov_in_flight: BTreeMap<u64, u64>,
     pub(crate) contract: Vec<ContractReport>,
@@ -104,7 +106,7 @@ impl Kernel {
             mem,
             handles: HandleTable::default(),
             threads: BTreeMap::new(),
-            ops: BTreeMap::new(),
+            ops: SeqMap::new(),
             ov_in_flight: BTreeMap::new(),
             contract: Vec::new(),
             silent: false,

@@ -34,6 +34,7 @@ pub mod net;
 pub mod overlapped;
 pub mod provider;
 pub mod rng;
+mod seqmap;
 pub mod status;
 pub mod thread;
 pub mod time;

@@ -15,6 +15,8 @@
 //! The Rust API uses [`SimMemory`], a simulated address space; the C ABI crate implements
 //! the trait over the process's real memory.
 
+use std::cell::Cell;
+
 /// An address in the application's address space (x64: 64 bits). 0 is `NULL`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ptr(pub u64);
@@ -164,6 +166,11 @@ pub struct SimMemory {
     /// check of a send goes through it; `docs/performance.md`).
     regions: Vec<(u64, Region)>,
     next: u64,
+    /// A lookup cache: for page `p` (`addr >> 12`), slot `p % HINTS` holds 1 + the index
+    /// of the region an access in that page last found (0: none). A hint is only a guess,
+    /// checked against the region's bounds before use, so a stale one costs a binary
+    /// search, never a wrong answer; `free` clears them all, as it shifts indices.
+    hints: [Cell<u32>; SimMemory::HINTS],
 }
 
 impl Default for SimMemory {
@@ -175,12 +182,15 @@ impl Default for SimMemory {
 impl SimMemory {
     /// Gap left unmapped after every region.
     const GUARD: u64 = 4096;
+    /// Slots of the lookup cache.
+    const HINTS: usize = 64;
 
     /// An empty address space; the first region starts at 0x10000.
     pub fn new() -> SimMemory {
         SimMemory {
             regions: Vec::new(),
             next: 0x1_0000,
+            hints: std::array::from_fn(|_| Cell::new(0)),
         }
     }
 
@@ -239,6 +249,9 @@ impl SimMemory {
             .binary_search_by_key(&p.0, |&(b, _)| b)
             .expect("free of an address that is not a live region");
         self.regions.remove(i);
+        for h in &self.hints {
+            h.set(0);
+        }
     }
 
     /// Reads `len` bytes at `p` into a new vector (test convenience).
@@ -253,6 +266,15 @@ impl SimMemory {
     fn find(&self, addr: Ptr, len: u64) -> Result<usize, Fault> {
         let fault = Fault { addr, len };
         let end = addr.0.checked_add(len).ok_or(fault)?;
+        let hint = &self.hints[(addr.0 >> 12) as usize % Self::HINTS];
+        if let Some((base, region)) = (hint.get() as usize)
+            .checked_sub(1)
+            .and_then(|i| self.regions.get(i))
+        {
+            if *base <= addr.0 && end <= base + region.data.len() as u64 && addr.0 != 0 {
+                return Ok(hint.get() as usize - 1);
+            }
+        }
         // The last region starting at or below `addr`.
         let i = self
             .regions
@@ -263,6 +285,7 @@ impl SimMemory {
         if addr.0 == 0 || end > base + region.data.len() as u64 {
             return Err(fault);
         }
+        hint.set(u32::try_from(i + 1).unwrap_or(0));
         Ok(i)
     }
 }

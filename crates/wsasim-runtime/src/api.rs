@@ -458,3 +458,38 @@ pub fn is_simulated_thread() -> bool {
 pub fn live_threads() -> Vec<ThreadId> {
     runtime::live_threads().into_iter().collect()
 }
+
+// ----- the simulated world (for harness code: scenarios, scripted peers) ---------------
+
+/// The current virtual time (no scheduling point, nothing traced).
+pub fn now() -> wsasim_core::time::Instant {
+    with_world(|w, _| w.now())
+}
+
+/// The simulated host named `name` (scenario files name hosts), if the world has one.
+pub fn host_named(name: &str) -> Option<wsasim_core::net::HostId> {
+    with_world(|w, _| {
+        w.network_mut()
+            .hosts()
+            .find(|(_, h)| h.name == name)
+            .map(|(id, _)| id)
+    })
+}
+
+/// [`CreateThread`] for a thread that lives on simulated host `host`: the sockets it
+/// creates live there (a scripted peer on another machine). The thread is placed before
+/// it can run.
+pub fn create_thread_on(
+    host: wsasim_core::net::HostId,
+    start: impl FnOnce() -> u32 + Send + 'static,
+) -> HANDLE {
+    let id = runtime::create_thread(Box::new(start));
+    // The new thread waits for the baton, which this thread holds until the scheduling
+    // point below: it cannot create a socket before it is on its host.
+    let h = with_world(|w, _| {
+        w.set_thread_host(id, host);
+        w.thread_handle(id)
+    });
+    call(|_, _| wsasim_core::Call::Done(0));
+    h
+}

@@ -170,8 +170,8 @@ pub fn on_simulated_thread() -> bool {
 
 /// How many times a thread waiting for the baton polls it (spinning, then yielding the
 /// core) before parking.
-const SPINS_BEFORE_YIELD: u32 = 200;
-const YIELDS_BEFORE_PARK: u32 = 20;
+const SPINS_BEFORE_YIELD: u32 = 2_000;
+const YIELDS_BEFORE_PARK: u32 = 50;
 
 /// How often a scheduling point after a returning call lets another thread run.
 const PREEMPT: wsasim_core::Ratio = wsasim_core::Ratio::new(1, 4);
@@ -411,11 +411,7 @@ fn pass_baton<'a>(
     // (a recorded 1-in-4 choice, so runs that switch here replay as exactly as runs that
     // do not).
     if me_waits && !st.world.has_exited(me) && st.world.is_ready(me) {
-        let others = st
-            .world
-            .threads()
-            .into_iter()
-            .any(|t| t != me && !st.world.has_exited(t) && st.world.is_ready(t));
+        let others = st.world.runnable_threads().any(|t| t != me);
         if others && !st.world.flip(ChoiceKind::Schedule, PREEMPT) {
             st.steps += 1;
             if st.steps > st.steps_max {
@@ -433,11 +429,10 @@ fn pass_baton<'a>(
             end_run(shared, &mut st, Outcome::Livelock(report));
             return Err(());
         }
-        let runnable: Vec<ThreadId> = st
+        let runnable: smallvec::SmallVec<[ThreadId; 8]> = st
             .world
-            .threads()
-            .into_iter()
-            .filter(|&t| !st.world.has_exited(t) && st.world.is_ready(t) && (t != me || me_waits))
+            .runnable_threads()
+            .filter(|&t| t != me || me_waits)
             .collect();
         if runnable.is_empty() {
             if !st.world.step() {

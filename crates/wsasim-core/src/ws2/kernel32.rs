@@ -74,6 +74,17 @@ impl World {
         self.k.threads.keys().copied().collect()
     }
 
+    /// The threads that can make progress now (not exited, and running or with a wait
+    /// that would end or an APC to run), in id order, without allocating.
+    pub fn runnable_threads(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.k
+            .threads
+            .iter()
+            .filter(|(_, th)| th.exit_code.is_none())
+            .map(|(&t, _)| t)
+            .filter(|&t| self.is_ready(t))
+    }
+
     /// What each waiting thread waits for, for deadlock reports: `(thread, api, what)`.
     pub fn describe_waits(&self) -> Vec<(ThreadId, &'static str, String)> {
         let mut out = Vec::new();

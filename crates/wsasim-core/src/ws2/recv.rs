@@ -123,7 +123,13 @@ impl World {
     ) -> Call {
         let fail = i64::from(SOCKET_ERROR);
         let is_wsa = api == "WSARecv";
-        let overlapped = (!ov.is_null() || !routine.is_null()) && overlapped_attr;
+        let caller_overlapped = !ov.is_null() || !routine.is_null();
+        let overlapped = caller_overlapped && overlapped_attr;
+        // wine-facts O17: on a socket without the overlapped attribute, a WSARecv given
+        // an OVERLAPPED blocks until data arrives, even in nonblocking mode (and takes a
+        // NULL lpNumberOfBytesRecvd, as any call with an lpOverlapped may).
+        let force_blocking =
+            caller_overlapped && !overlapped_attr && self.providers[p].is_nonblocking(r);
         let (ov, routine) = if overlapped {
             (ov, routine)
         } else {
@@ -134,7 +140,7 @@ impl World {
             return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
         }
         if is_wsa
-            && ((!overlapped && lp_recvd.is_null())
+            && ((!caller_overlapped && lp_recvd.is_null())
                 || (!lp_recvd.is_null() && mem.check(lp_recvd, 4, true).is_err()))
         {
             return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
@@ -144,7 +150,14 @@ impl World {
                 return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
             }
         }
+        if force_blocking {
+            let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 0);
+        }
         let res = self.providers[p].recv(&mut self.k, r, &bufs, flags, ov, routine, t);
+        if force_blocking {
+            // Back to nonblocking: a receive that waits is already queued.
+            let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 1);
+        }
         match res {
             Ok((n, out_flags)) => {
                 if !lp_recvd.is_null() && self.k.mem.write_u32(lp_recvd, n).is_err() {

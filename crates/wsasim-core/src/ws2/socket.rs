@@ -22,6 +22,7 @@ impl World {
     /// `SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
     /// lpProtocolInfo, GROUP g, DWORD dwFlags)`: overlapped only with
     /// `WSA_FLAG_OVERLAPPED`.
+    #[allow(clippy::too_many_arguments)]
     pub fn wsa_socket(
         &mut self,
         t: ThreadId,

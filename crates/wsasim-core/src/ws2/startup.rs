@@ -8,7 +8,7 @@ use crate::consts::*;
 use crate::error::WsaError;
 use crate::kernel::Object;
 use crate::memory::Ptr;
-use crate::provider::SocketRef;
+use crate::provider::{OptValue, SocketRef};
 use crate::thread::{Frame, ThreadId};
 use crate::trace::Record;
 use crate::world::World;
@@ -109,14 +109,32 @@ impl World {
                 .collect();
             self.k.silent = true;
             for (h, p, ctx) in sockets {
-                let _ = self.providers[p].close(
-                    &mut self.k,
-                    SocketRef {
-                        handle: h,
-                        context: ctx,
-                    },
-                    t,
-                );
+                let r = SocketRef {
+                    handle: h,
+                    context: ctx,
+                };
+                // WSACleanup neither waits nor fails for one socket: a socket lingering
+                // with a time-out (which would make closesocket block, or fail with
+                // WSAEWOULDBLOCK and stay open) is closed in the background, as with
+                // linger off. "Sockets that were open when WSACleanup was called are
+                // reset and automatically deallocated as if closesocket were called"
+                // (SDK wsacleanup).
+                if let Ok(OptValue::Linger { onoff, linger }) =
+                    self.providers[p].get_option(&mut self.k, r, SOL_SOCKET, SO_LINGER)
+                {
+                    if onoff != 0 && linger != 0 {
+                        let off = OptValue::Linger { onoff: 0, linger };
+                        let _ = self.providers[p].set_option(
+                            &mut self.k,
+                            r,
+                            SOL_SOCKET,
+                            SO_LINGER,
+                            off,
+                        );
+                    }
+                }
+                let closed = self.providers[p].close(&mut self.k, r, t);
+                debug_assert!(closed.is_ok(), "a socket without linger closes at once");
             }
             self.k.silent = false;
         }

@@ -39,6 +39,28 @@ impl ByteBuf {
         r
     }
 
+    /// Appends `len` bytes that `fill` writes in place (one copy, no temporary); if
+    /// `fill` fails, the buffer is left as it was.
+    pub fn push_with<E>(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let old = self.data.len();
+        self.data.resize(old + len, 0);
+        let r = fill(&mut self.data[old..]);
+        if r.is_err() {
+            self.data.truncate(old);
+        }
+        r
+    }
+
+    /// Moves the oldest `n` bytes to the end of `out` (which is not cleared first).
+    pub fn take_into(&mut self, n: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.as_slice()[..n]);
+        self.consume(n);
+    }
+
     /// The bytes held, oldest first.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {

@@ -20,6 +20,7 @@ use crate::kernel::Kernel;
 use crate::memory::{Ptr, WsaBuf};
 use crate::net::{HostId, IpAddr, Network, SockAddr};
 use crate::provider::{OptValue, Provider, ProviderFault, SocketRef};
+use crate::seqmap::SeqMap;
 use crate::status::NtStatus;
 use crate::thread::ThreadId;
 use crate::time::Instant;
@@ -69,7 +70,9 @@ pub(crate) enum Delivery {
 /// The base TCP/IP provider.
 #[derive(Debug)]
 pub struct BaseProvider {
-    pub(crate) sockets: BTreeMap<u64, Sock>,
+    /// Sockets by context (contexts come from a counter: a [`SeqMap`], looked up many
+    /// times per send).
+    pub(crate) sockets: SeqMap<u64, Sock>,
     next_ctx: u64,
     pub(crate) net: Network,
     deliveries: BTreeMap<(Instant, u64), Delivery>,
@@ -89,7 +92,7 @@ impl BaseProvider {
     /// A provider over `net`.
     pub fn new(net: Network) -> BaseProvider {
         BaseProvider {
-            sockets: BTreeMap::new(),
+            sockets: SeqMap::new(),
             next_ctx: 1,
             net,
             deliveries: BTreeMap::new(),
