@@ -524,6 +524,14 @@ fn wsasocket_without_overlapped_flag_makes_overlapped_recv_block() {
     send_all(&mut h, t2, s, b"data");
     assert_eq!(h.done(t, call), 0);
     assert_eq!(h.sim().read_vec(buf, 4).unwrap(), b"data");
+    // The OVERLAPPED is the request's status block: it holds the result afterwards, so
+    // WSAGetOverlappedResult reads the 4 bytes back (O17).
+    assert_eq!(read_u64(&h, ov), 0, "Internal = STATUS_SUCCESS");
+    assert_eq!(
+        read_u64(&h, wsasim_core::Ptr(ov.0 + 8)),
+        4,
+        "InternalHigh = bytes"
+    );
 }
 
 /// wine-facts O17: on a socket without the overlapped attribute, in nonblocking mode, a

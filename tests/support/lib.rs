@@ -116,3 +116,33 @@ pub fn drain(h: &mut Harness, t: ThreadId, s: u64) -> Vec<u8> {
     assert_eq!(h.ioctlsocket(t, s, FIONBIO, b), 0);
     out
 }
+
+/// Builds a world twice with `f` and asserts the two traces are identical, byte for byte
+/// (naming the first line that differs); returns the trace hash. "The same seed gives the
+/// same trace, byte for byte, and a test proves it" (DESIGN.md, determinism rules).
+#[track_caller]
+pub fn run_twice_and_compare<F: Fn() -> Harness>(f: F) -> u64 {
+    let (a, b) = (f(), f());
+    let (ja, jb) = (a.trace().to_jsonl(), b.trace().to_jsonl());
+    if ja != jb {
+        let (la, lb): (Vec<&str>, Vec<&str>) = (ja.lines().collect(), jb.lines().collect());
+        let i = la
+            .iter()
+            .zip(&lb)
+            .position(|(x, y)| x != y)
+            .unwrap_or(la.len().min(lb.len()));
+        panic!(
+            "two runs gave different traces at line {i} ({} vs {} lines):\n  {}\n  {}",
+            la.len(),
+            lb.len(),
+            la.get(i).unwrap_or(&"<end>"),
+            lb.get(i).unwrap_or(&"<end>")
+        );
+    }
+    assert!(
+        !ja.is_empty(),
+        "the runs kept no trace (keep_trace = false?)"
+    );
+    assert_eq!(a.trace().hash(), b.trace().hash());
+    a.trace().hash()
+}

@@ -29,6 +29,11 @@ pub enum ChoiceKind {
     /// Which runnable thread the runtime runs next (OS scheduling, not a Winsock freedom,
     /// but drawn and recorded the same way so a run replays exactly).
     Schedule,
+    /// Whether a fault of a scenario fires (a probabilistic fault at one of its
+    /// opportunities, or a swarm run's draw of which faults are on). Not a Winsock
+    /// freedom either: recorded so that a run replays and shrinking can turn faults off
+    /// (0 is "no fault").
+    Fault,
 }
 
 impl ChoiceKind {
@@ -41,6 +46,7 @@ impl ChoiceKind {
             ChoiceKind::RoutineOrder => "routine_order",
             ChoiceKind::SplitSend => "split_send",
             ChoiceKind::Schedule => "schedule",
+            ChoiceKind::Fault => "fault",
         }
     }
 }

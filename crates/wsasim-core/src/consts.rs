@@ -37,6 +37,35 @@ pub const MSG_DONTROUTE: u32 = 0x4;
 pub const MSG_WAITALL: u32 = 0x8;
 pub const MSG_PUSH_IMMEDIATE: u32 = 0x20;
 pub const MSG_PARTIAL: u32 = 0x8000;
+// WSAMSG.dwFlags on output of WSARecvMsg.
+pub const MSG_TRUNC: u32 = 0x0100;
+pub const MSG_CTRUNC: u32 = 0x0200;
+pub const MSG_BCAST: u32 = 0x0400;
+pub const MSG_MCAST: u32 = 0x0800;
+
+// IPPROTO_IP and IPPROTO_IPV6 options (ws2ipdef.h).
+pub const IP_TTL: i32 = 4;
+pub const IP_DONTFRAGMENT: i32 = 14;
+pub const IP_PKTINFO: i32 = 19;
+pub const IPV6_UNICAST_HOPS: i32 = 4;
+pub const IPV6_PKTINFO: i32 = 19;
+pub const IPV6_V6ONLY: i32 = 27;
+pub const IPPROTO_ICMP: i32 = 1;
+pub const IPPROTO_ICMPV6: i32 = 58;
+
+// WSAIoctl (WinSock2.h, MSWSock.h).
+pub const SIO_GET_EXTENSION_FUNCTION_POINTER: u32 = 0xC800_0006;
+pub const SIO_FLUSH: u32 = 0x2800_0004;
+/// `WSAID_WSASENDMSG` {0xa441e712,0x754f,0x43ca,{0x84,0xa7,0x0d,0xee,0x44,0xcf,0x60,0x6d}},
+/// as the 16 bytes of a `GUID` in memory (Data1..Data3 little-endian).
+pub const WSAID_WSASENDMSG: [u8; 16] = [
+    0x12, 0xe7, 0x41, 0xa4, 0x4f, 0x75, 0xca, 0x43, 0x84, 0xa7, 0x0d, 0xee, 0x44, 0xcf, 0x60, 0x6d,
+];
+/// `WSAID_WSARECVMSG` {0xf689d7c8,0x6f1f,0x436b,{0x8a,0x53,0xe5,0x4f,0xe3,0x51,0xc3,0x22}},
+/// as the 16 bytes of a `GUID` in memory.
+pub const WSAID_WSARECVMSG: [u8; 16] = [
+    0xc8, 0xd7, 0x89, 0xf6, 0x1f, 0x6f, 0x6b, 0x43, 0x8a, 0x53, 0xe5, 0x4f, 0xe3, 0x51, 0xc3, 0x22,
+];
 
 // shutdown.
 pub const SD_RECEIVE: i32 = 0;

@@ -98,6 +98,7 @@ wsa_errors! {
     WSAEINVALIDPROCTABLE = 10104, "The procedure call table is invalid.";
     WSAEINVALIDPROVIDER = 10105, "The requested service provider is invalid.";
     WSAEPROVIDERFAILEDINIT = 10106, "The requested service provider could not be loaded or initialized.";
+    WSATYPE_NOT_FOUND = 10109, "The specified class was not found (getaddrinfo: the service is not supported for the socket type).";
     WSAHOST_NOT_FOUND = 11001, "No such host is known.";
     WSATRY_AGAIN = 11002, "This is usually a temporary error during hostname resolution.";
     WSANO_RECOVERY = 11003, "A non-recoverable error occurred during a database lookup.";

@@ -13,12 +13,11 @@ use crate::event::Event;
 use crate::handle::HandleTable;
 use crate::memory::{overlapped_layout as ovl, Ptr, UserMemory, UserMemoryExt};
 use crate::overlapped::{Notify, Op, OpState};
-use crate::seqmap::SeqMap;
+use crate::seqmap::{SeqMap, SlotMap, VecMap};
 use crate::status::NtStatus;
 use crate::thread::{Thread, ThreadId};
 use crate::time::{Clock, Instant};
 use crate::trace::{OpEvent, Record, Trace};
-use std::collections::BTreeMap;
 
 /// What a handle refers to.
 #[derive(Debug)]
@@ -81,11 +80,11 @@ pub struct Kernel {
     pub(crate) trace: Trace,
     pub(crate) mem: Box<dyn UserMemory>,
     pub(crate) handles: HandleTable<Object>,
-    pub(crate) threads: BTreeMap<ThreadId, Thread>,
+    pub(crate) threads: SlotMap<ThreadId, Thread>,
     /// Operations by id (ids come from a counter: a [`SeqMap`], on every send's path).
     pub(crate) ops: SeqMap<u64, Op>,
     /// OVERLAPPED address -> operation, for the pending ones.
-    pub(crate) ov_in_flight: BTreeMap<u64, u64>,
+    pub(crate) ov_in_flight: VecMap<u64, u64>,
     pub(crate) contract: Vec<ContractReport>,
     /// Set while `WSACleanup` tears sockets down: completions update the OVERLAPPED but
     /// signal nothing ("without setting the event object or invoking the completion
@@ -105,9 +104,9 @@ impl Kernel {
             clock: Clock::default(),
             mem,
             handles: HandleTable::default(),
-            threads: BTreeMap::new(),
+            threads: SlotMap::new(),
             ops: SeqMap::new(),
-            ov_in_flight: BTreeMap::new(),
+            ov_in_flight: VecMap::new(),
             contract: Vec::new(),
             silent: false,
             next_op: 1,

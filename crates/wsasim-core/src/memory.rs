@@ -53,6 +53,18 @@ pub trait UserMemory: core::fmt::Debug + Send {
     /// touching them. Used to validate pointers before an operation starts, as the
     /// system probes and locks buffers when an I/O request is built.
     fn check(&self, addr: Ptr, len: u64, write: bool) -> Result<(), Fault>;
+    /// Whether `addr` can be the address of a function the program passed (a completion
+    /// routine, an APC function): "The ... lpCompletionRoutine parameter is not totally
+    /// contained in a valid part of the user address space" is `WSAEFAULT` (WSASend,
+    /// error table). The default accepts any non-null address (the Rust API's routines
+    /// are registered code addresses); the C ABI probes the process's memory.
+    fn check_code(&self, addr: Ptr) -> Result<(), Fault> {
+        if addr.is_null() {
+            Err(Fault { addr, len: 1 })
+        } else {
+            Ok(())
+        }
+    }
     /// This memory as a [`SimMemory`], if it is one (the Rust API allocates through it).
     fn as_sim(&mut self) -> Option<&mut SimMemory> {
         None
@@ -107,7 +119,11 @@ impl WsaBuf {
     ) -> Result<(), Fault> {
         out.clear();
         let bytes = u64::from(count) * WsaBuf::SIZE;
-        mem.check(addr, bytes, false)?;
+        // The whole array must be valid before any of it is used; with one element, the
+        // read below is that check.
+        if count > 1 {
+            mem.check(addr, bytes, false)?;
+        }
         let mut raw = [0u8; 16];
         for i in 0..u64::from(count) {
             let at = Ptr(addr.0 + i * WsaBuf::SIZE);
@@ -261,32 +277,34 @@ impl SimMemory {
         Ok(v)
     }
 
-    /// The index of the region holding all of `[addr, addr + len)`.
+    /// `(region index, offset in it)` of `[addr, addr + len)` when one region holds all
+    /// of it. The hint makes the usual case a few comparisons (`docs/performance.md`).
     #[inline]
-    fn find(&self, addr: Ptr, len: u64) -> Result<usize, Fault> {
-        let fault = Fault { addr, len };
-        let end = addr.0.checked_add(len).ok_or(fault)?;
-        let hint = &self.hints[(addr.0 >> 12) as usize % Self::HINTS];
-        if let Some((base, region)) = (hint.get() as usize)
-            .checked_sub(1)
-            .and_then(|i| self.regions.get(i))
-        {
-            if *base <= addr.0 && end <= base + region.data.len() as u64 && addr.0 != 0 {
-                return Ok(hint.get() as usize - 1);
+    fn find(&self, addr: u64, len: u64) -> Option<(usize, usize)> {
+        let end = addr.checked_add(len)?;
+        let hint = self.hints[(addr >> 12) as usize % Self::HINTS].get() as usize;
+        if let Some((base, region)) = self.regions.get(hint.wrapping_sub(1)) {
+            if *base <= addr && end <= base + region.data.len() as u64 && addr != 0 {
+                return Some((hint - 1, (addr - base) as usize));
             }
         }
+        self.find_slow(addr, end)
+    }
+
+    /// [`SimMemory::find`] by binary search; remembers the answer in the hint.
+    #[cold]
+    fn find_slow(&self, addr: u64, end: u64) -> Option<(usize, usize)> {
         // The last region starting at or below `addr`.
         let i = self
             .regions
-            .partition_point(|&(b, _)| b <= addr.0)
-            .checked_sub(1)
-            .ok_or(fault)?;
+            .partition_point(|&(b, _)| b <= addr)
+            .checked_sub(1)?;
         let (base, region) = &self.regions[i];
-        if addr.0 == 0 || end > base + region.data.len() as u64 {
-            return Err(fault);
+        if addr == 0 || end > base + region.data.len() as u64 {
+            return None;
         }
-        hint.set(u32::try_from(i + 1).unwrap_or(0));
-        Ok(i)
+        self.hints[(addr >> 12) as usize % Self::HINTS].set(u32::try_from(i + 1).unwrap_or(0));
+        Some((i, (addr - base) as usize))
     }
 }
 
@@ -296,42 +314,53 @@ impl UserMemory for SimMemory {
     }
 
     fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
-        let (base, region) = &self.regions[self.find(addr, out.len() as u64)?];
-        if region.code {
-            return Err(Fault {
+        let len = out.len();
+        match self.find(addr.0, len as u64) {
+            Some((i, off)) if !self.regions[i].1.code => {
+                copy(out, &self.regions[i].1.data[off..off + len]);
+                Ok(())
+            }
+            _ => Err(Fault {
                 addr,
-                len: out.len() as u64,
-            });
+                len: len as u64,
+            }),
         }
-        let off = (addr.0 - base) as usize;
-        out.copy_from_slice(&region.data[off..off + out.len()]);
-        Ok(())
     }
 
     fn write(&mut self, addr: Ptr, data: &[u8]) -> Result<(), Fault> {
-        let i = self.find(addr, data.len() as u64)?;
-        let (base, region) = &mut self.regions[i];
-        let base = *base;
-        if region.code {
-            return Err(Fault {
+        let len = data.len();
+        match self.find(addr.0, len as u64) {
+            Some((i, off)) if !self.regions[i].1.code => {
+                copy(&mut self.regions[i].1.data[off..off + len], data);
+                Ok(())
+            }
+            _ => Err(Fault {
                 addr,
-                len: data.len() as u64,
-            });
+                len: len as u64,
+            }),
         }
-        let off = (addr.0 - base) as usize;
-        region.data[off..off + data.len()].copy_from_slice(data);
-        Ok(())
     }
 
     fn check(&self, addr: Ptr, len: u64, _write: bool) -> Result<(), Fault> {
         if len == 0 {
             return Ok(());
         }
-        let (_, region) = &self.regions[self.find(addr, len)?];
-        if region.code {
-            return Err(Fault { addr, len });
+        match self.find(addr.0, len) {
+            Some((i, _)) if !self.regions[i].1.code => Ok(()),
+            _ => Err(Fault { addr, len }),
         }
-        Ok(())
+    }
+}
+
+/// `dst.copy_from_slice(src)`, with the sizes of `DWORD`s, pointers and `WSABUF`s copied
+/// inline rather than through a `memcpy` call (most accesses are those).
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    match dst.len() {
+        4 => dst[..4].copy_from_slice(&src[..4]),
+        8 => dst[..8].copy_from_slice(&src[..8]),
+        16 => dst[..16].copy_from_slice(&src[..16]),
+        _ => dst.copy_from_slice(src),
     }
 }
 

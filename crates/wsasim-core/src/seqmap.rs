@@ -11,6 +11,27 @@
 
 use std::collections::VecDeque;
 
+/// A key that comes from a counter: how many counter steps `self` is past `base`.
+pub trait SeqKey: Ord + Copy {
+    /// `Some(steps)` when `self >= base`.
+    fn steps_from(self, base: Self) -> Option<usize>;
+}
+
+impl SeqKey for u64 {
+    #[inline]
+    fn steps_from(self, base: u64) -> Option<usize> {
+        self.checked_sub(base).and_then(|d| usize::try_from(d).ok())
+    }
+}
+
+impl SeqKey for crate::thread::ThreadId {
+    /// Thread ids are multiples of 4.
+    #[inline]
+    fn steps_from(self, base: Self) -> Option<usize> {
+        self.0.checked_sub(base.0).map(|d| d as usize / 4)
+    }
+}
+
 /// An ordered map over a sorted deque of `(key, value)`.
 #[derive(Clone)]
 pub struct SeqMap<K, V> {
@@ -25,27 +46,42 @@ impl<K, V> Default for SeqMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy + core::fmt::Debug, V: core::fmt::Debug> core::fmt::Debug for SeqMap<K, V> {
+impl<K: SeqKey + core::fmt::Debug, V: core::fmt::Debug> core::fmt::Debug for SeqMap<K, V> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<K: Ord + Copy, V> SeqMap<K, V> {
+impl<K: SeqKey, V> SeqMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// `Ok(index)` of `key`, or `Err(index)` where it would go.
     #[inline]
     fn find(&self, key: &K) -> Result<usize, usize> {
-        // The newest key is the most likely one.
-        match self.entries.back() {
-            Some((k, _)) if k == key => return Ok(self.entries.len() - 1),
-            Some((k, _)) if k < key => return Err(self.entries.len()),
-            None => return Err(0),
-            _ => {}
+        let n = self.entries.len();
+        let Some(&(front, _)) = self.entries.front() else {
+            return Err(0);
+        };
+        // While no key in between was removed, a key sits `steps` entries past the
+        // front: one comparison.
+        let Some(steps) = key.steps_from(front) else {
+            return Err(0);
+        };
+        if steps < n && self.entries[steps].0 == *key {
+            return Ok(steps);
         }
+        let back = self.entries[n - 1].0;
+        if back < *key {
+            return Err(n);
+        }
+        self.find_slow(key)
+    }
+
+    #[cold]
+    fn find_slow(&self, key: &K) -> Result<usize, usize> {
         self.entries.binary_search_by(|(k, _)| k.cmp(key))
     }
 
@@ -132,7 +168,235 @@ impl<K: Ord + Copy, V> SeqMap<K, V> {
     }
 }
 
-impl<'a, K: Ord + Copy, V> IntoIterator for &'a SeqMap<K, V> {
+/// An ordered map for long-lived entries whose keys come from a counter (socket
+/// contexts, threads): slot `key - base` of a vector holds the boxed entry, so a lookup
+/// is an index, not a search. Removed entries leave an empty slot (8 bytes) until the
+/// slots before them are empty too; leading empty slots are dropped as they pile up.
+/// Iteration is in ascending key order, as the `BTreeMap` it replaces.
+#[derive(Clone)]
+pub struct SlotMap<K, V> {
+    /// The key of `slots[0]`, once there is one.
+    base: Option<K>,
+    slots: Vec<Option<Box<(K, V)>>>,
+    len: usize,
+}
+
+impl<K, V> Default for SlotMap<K, V> {
+    fn default() -> Self {
+        SlotMap {
+            base: None,
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<K: SeqKey + core::fmt::Debug, V: core::fmt::Debug> core::fmt::Debug for SlotMap<K, V> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: SeqKey, V> SlotMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[inline]
+    fn slot(&self, key: &K) -> Option<usize> {
+        let i = key.steps_from(self.base?)?;
+        // A key between two counter values (never issued) maps onto a slot holding
+        // another key: the stored key decides.
+        match self.slots.get(i) {
+            Some(Some(e)) if e.0 == *key => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Inserts `value` under `key`; returns the value it replaces.
+    ///
+    /// # Panics
+    /// If `key` is below the smallest key the map has held and still holds slots for
+    /// (keys come from a counter, so a new key is never smaller).
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(i) = self.slot(&key) {
+            let e = self.slots[i].as_mut().expect("slot() found it");
+            return Some(core::mem::replace(&mut e.1, value));
+        }
+        let base = *self.base.get_or_insert(key);
+        let i = key
+            .steps_from(base)
+            .expect("SlotMap keys come from a counter: a new key is not below the oldest");
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        assert!(
+            self.slots[i].is_none(),
+            "SlotMap: two keys map onto one slot (keys must be counter values)"
+        );
+        self.slots[i] = Some(Box::new((key, value)));
+        self.len += 1;
+        None
+    }
+
+    /// The value under `key`.
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<&V> {
+        let i = self.slot(key)?;
+        self.slots[i].as_deref().map(|e| &e.1)
+    }
+
+    /// The value under `key`, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let i = self.slot(key)?;
+        self.slots[i].as_deref_mut().map(|e| &mut e.1)
+    }
+
+    /// Whether `key` is present.
+    #[inline]
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.slot(key).is_some()
+    }
+
+    /// Removes and returns the value under `key`.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.slot(key)?;
+        let (_, v) = *self.slots[i].take().expect("slot() found it");
+        self.len -= 1;
+        self.trim();
+        Some(v)
+    }
+
+    /// Drops leading empty slots once they are half the vector (amortised O(1)).
+    fn trim(&mut self) {
+        if self.len == 0 {
+            self.slots.clear();
+            self.base = None;
+            return;
+        }
+        let lead = self.slots.iter().take_while(|s| s.is_none()).count();
+        if lead > 0 && lead * 2 >= self.slots.len() {
+            self.slots.drain(..lead);
+            self.base = self.slots[0].as_deref().map(|e| e.0);
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `(key, value)` pairs in ascending key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
+        self.slots.iter().flatten().map(|e| (&e.0, &e.1))
+    }
+
+    /// `(key, value)` pairs in ascending key order, values mutable.
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + '_ {
+        self.slots.iter_mut().flatten().map(|e| {
+            let (k, v) = &mut **e;
+            (&*k, v)
+        })
+    }
+
+    /// Keys in ascending order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Values in ascending key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// Values in ascending key order, mutable.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + '_ {
+        self.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Keeps the entries for which `f` is true.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        for s in &mut self.slots {
+            if let Some(e) = s {
+                let (k, v) = &mut **e;
+                if !f(k, v) {
+                    *s = None;
+                    self.len -= 1;
+                }
+            }
+        }
+        self.trim();
+    }
+}
+
+impl<'a, K: SeqKey, V> IntoIterator for &'a SlotMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Box<dyn Iterator<Item = (&'a K, &'a V)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// A small ordered map over a sorted `Vec`, for keys that do not come from a counter
+/// (OVERLAPPED addresses): a binary search to find, a shift to insert or remove. It holds
+/// what is in flight, usually a handful of entries, so the shift is short; it allocates
+/// nothing once it has grown.
+#[derive(Clone, Debug)]
+pub struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<K: Ord + Copy, V> VecMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[inline]
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.cmp(key))
+    }
+
+    /// Inserts `value` under `key`; returns the value it replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The value under `key`.
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// Removes and returns the value under `key`.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key).ok()?;
+        Some(self.entries.remove(i).1)
+    }
+}
+
+impl<'a, K: SeqKey, V> IntoIterator for &'a SeqMap<K, V> {
     type Item = (&'a K, &'a V);
     type IntoIter = core::iter::Map<
         std::collections::vec_deque::Iter<'a, (K, V)>,
@@ -188,5 +452,66 @@ mod tests {
         b.retain(|k, _| k % 2 == 0);
         assert!(m.keys().eq(b.keys()));
         assert_eq!(format!("{m:?}"), format!("{b:?}"));
+    }
+
+    /// Counter keys with removals anywhere: the same answers and order as a `BTreeMap`.
+    #[test]
+    fn slotmap_behaves_as_a_btreemap() {
+        let mut m: SlotMap<u64, u64> = SlotMap::new();
+        let mut b: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut next = 1u64;
+        let mut x: u64 = 99;
+        for step in 0..5000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = (x >> 33) % (next + 2);
+            match (x >> 20) % 4 {
+                0 => {
+                    assert_eq!(m.insert(next, step), b.insert(next, step));
+                    next += 1;
+                }
+                1 => assert_eq!(m.remove(&pick), b.remove(&pick)),
+                2 => {
+                    assert_eq!(m.get(&pick), b.get(&pick));
+                    assert_eq!(m.contains_key(&pick), b.contains_key(&pick));
+                    if let (Some(a), Some(c)) = (m.get_mut(&pick), b.get_mut(&pick)) {
+                        *a += 1;
+                        *c += 1;
+                    }
+                }
+                _ => {
+                    if b.contains_key(&pick) {
+                        assert_eq!(m.insert(pick, step), b.insert(pick, step));
+                    }
+                }
+            }
+            assert_eq!(m.len(), b.len());
+            assert!(m.iter().eq(b.iter()));
+        }
+        m.retain(|k, _| k % 3 != 0);
+        b.retain(|k, _| k % 3 != 0);
+        assert!(m.keys().eq(b.keys()));
+        assert!((&m).into_iter().eq(b.iter()));
+        assert_eq!(format!("{m:?}"), format!("{b:?}"));
+    }
+
+    #[test]
+    fn vecmap_behaves_as_a_btreemap() {
+        let mut m: VecMap<u64, u64> = VecMap::new();
+        let mut b: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut x: u64 = 7;
+        for step in 0..3000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = (x >> 33) % 40;
+            match (x >> 20) % 3 {
+                0 => assert_eq!(m.insert(key, step), b.insert(key, step)),
+                1 => assert_eq!(m.remove(&key), b.remove(&key)),
+                _ => assert_eq!(m.get(&key), b.get(&key)),
+            }
+        }
+        assert!(m.entries.iter().map(|(k, v)| (k, v)).eq(b.iter()));
     }
 }

@@ -72,6 +72,10 @@ pub enum Resume {
     Send {
         /// `lpNumberOfBytesSent` (NULL for `send`).
         lp_sent: Ptr,
+        /// An OVERLAPPED given on a socket without the overlapped attribute: the call ran
+        /// synchronously, and the OVERLAPPED is filled and its event signalled at the end
+        /// (`wine-facts.md` O17). NULL otherwise.
+        sync_ov: Ptr,
     },
     /// A blocking receive: bytes received.
     Recv {
@@ -79,6 +83,8 @@ pub enum Resume {
         lp_recvd: Ptr,
         /// `lpFlags` (NULL for `recv`).
         lp_flags: Ptr,
+        /// As for [`Resume::Send`].
+        sync_ov: Ptr,
     },
     /// A blocking `accept`: the new socket.
     Accept {
@@ -255,7 +261,10 @@ mod tests {
             on: WaitFor::Op(1),
             deadline: None,
             alertable: Alertable::RunAndContinue,
-            resume: Resume::Send { lp_sent: Ptr::NULL },
+            resume: Resume::Send {
+                lp_sent: Ptr::NULL,
+                sync_ov: Ptr::NULL,
+            },
             apcs_ran: false,
             cancelled: false,
             winsock_blocking: true,

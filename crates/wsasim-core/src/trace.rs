@@ -154,7 +154,7 @@ pub enum Record {
     /// Bytes moved on the simulated network.
     Net {
         /// `segment`, `syn`, `synack`, `rst`, `fin`, `datagram`, `drop`,
-        /// `icmp_port_unreachable`.
+        /// `icmp_port_unreachable`, `lost`, `ttl_expired`, `unroutable`.
         what: &'static str,
         /// Sending side: a socket handle or the provider's socket id, depending on
         /// `what` (table in `docs/trace.md`); 0 if none.
@@ -208,6 +208,17 @@ impl Trace {
     pub fn push(&mut self, at: Instant, rec: Record) {
         let seq = self.seq;
         self.seq += 1;
+        // When nobody keeps or listens, this is all: the caller's record is never built
+        // (benchmarks run with `keep_trace = false`; `docs/performance.md`).
+        let listened = tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current();
+        if self.keep || listened {
+            self.record(at, seq, rec);
+        }
+    }
+
+    #[inline(never)]
+    fn record(&mut self, at: Instant, seq: u64, rec: Record) {
         tracing::trace!(target: "wsasim", seq, t = at.as_nanos(), record = ?rec);
         if self.keep {
             self.entries.push(Entry { at, seq, rec });

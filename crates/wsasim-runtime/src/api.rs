@@ -408,8 +408,20 @@ pub fn WaitForMultipleObjectsEx(
 /// `HANDLE CreateThread(...)`: a new simulated thread running `start`; its return value
 /// is the exit code. It runs when the seeded scheduler picks it.
 pub fn CreateThread(start: impl FnOnce() -> u32 + Send + 'static) -> HANDLE {
+    CreateThreadWith(start, |_, _| {})
+}
+
+/// [`CreateThread`] for callers that must learn the new thread's id before it can run:
+/// `on_created(id, handle)` runs on the calling thread once the thread exists and before
+/// the scheduling point that may let it run (the C ABI writes `*lpThreadId` there, as
+/// Windows does when it creates the thread).
+pub fn CreateThreadWith(
+    start: impl FnOnce() -> u32 + Send + 'static,
+    on_created: impl FnOnce(u32, HANDLE),
+) -> HANDLE {
     let id = runtime::create_thread(Box::new(start));
     let h = with_world(|w, _| w.thread_handle(id));
+    on_created(id.0, h);
     // Creating a thread is a scheduling point.
     call(|_, _| wsasim_core::Call::Done(0));
     h
@@ -492,4 +504,20 @@ pub fn create_thread_on(
     });
     call(|_, _| wsasim_core::Call::Done(0));
     h
+}
+
+/// Whether the run's memory is a simulated address space, where [`alloc`] and [`read`]
+/// work, rather than the process's own memory (a C program's run: pointers are real
+/// addresses, and harness code passes the addresses of its own buffers).
+pub fn has_sim_memory() -> bool {
+    with_world(|w, _| w.mem_mut().as_sim().is_some())
+}
+
+/// Runs `f` on the run's world with the calling simulated thread, under the baton and
+/// without a scheduling point: for harness code that drives the world from inside a
+/// run (the CLI applies a scenario's faults with [`wsasim_core::World::inject`] and
+/// changes links with [`wsasim_core::World::network_mut`]). Program code should call
+/// the Winsock functions instead.
+pub fn harness_world<R>(f: impl FnOnce(&mut wsasim_core::World, ThreadId) -> R) -> R {
+    with_world(f)
 }

@@ -49,6 +49,66 @@ impl IpAddr {
     pub fn is_broadcast(&self) -> bool {
         matches!(self, IpAddr::V4([255, 255, 255, 255]))
     }
+    /// Whether this is a multicast address (224.0.0.0/4, ff00::/8).
+    pub fn is_multicast(&self) -> bool {
+        match self {
+            IpAddr::V4(a) => a[0] & 0xF0 == 0xE0,
+            IpAddr::V6(a) => a[0] == 0xFF,
+        }
+    }
+    /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`).
+    pub fn v4_mapped(&self) -> Option<IpAddr> {
+        match self {
+            IpAddr::V6(a) if a[..10] == [0; 10] && a[10] == 0xFF && a[11] == 0xFF => {
+                Some(IpAddr::V4([a[12], a[13], a[14], a[15]]))
+            }
+            _ => None,
+        }
+    }
+    /// `::ffff:a.b.c.d` for an IPv4 address; an IPv6 address stays as it is.
+    pub fn to_v6_mapped(&self) -> IpAddr {
+        match self {
+            IpAddr::V4(a) => {
+                let mut m = [0u8; 16];
+                m[10] = 0xFF;
+                m[11] = 0xFF;
+                m[12..].copy_from_slice(a);
+                IpAddr::V6(m)
+            }
+            v6 => *v6,
+        }
+    }
+    /// The address as IP packets carry it: an IPv4-mapped IPv6 address is IPv4.
+    pub fn unmapped(&self) -> IpAddr {
+        self.v4_mapped().unwrap_or(*self)
+    }
+    /// Whether the first `prefix` bits of this address and `net` agree (same family).
+    pub fn in_subnet(&self, net: &IpAddr, prefix: u8) -> bool {
+        let (a, b): (&[u8], &[u8]) = match (self, net) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (a, b),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (a, b),
+            _ => return false,
+        };
+        let bits = usize::from(prefix).min(a.len() * 8);
+        let (whole, rest) = (bits / 8, bits % 8);
+        if a[..whole] != b[..whole] {
+            return false;
+        }
+        rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
+    }
+    /// The directed broadcast address of this IPv4 address's `/prefix` subnet (host bits
+    /// all ones); `None` for IPv6 (no broadcast) and for /31 and /32.
+    pub fn directed_broadcast(&self, prefix: u8) -> Option<IpAddr> {
+        match self {
+            IpAddr::V4(a) if prefix <= 30 => {
+                let host_mask = u32::MAX >> prefix;
+                Some(IpAddr::V4(
+                    (u32::from_be_bytes(*a) | host_mask).to_be_bytes(),
+                ))
+            }
+            _ => None,
+        }
+    }
     /// The address family.
     pub fn family(&self) -> i32 {
         match self {
@@ -234,6 +294,30 @@ mod tests {
         assert_eq!(SockAddr::read(&m, p, 16).unwrap(), a);
         assert_eq!(SockAddr::read(&m, p, 15), Err(WsaError::WSAEFAULT));
         assert_eq!(SockAddr::read(&m, Ptr::NULL, 16), Err(WsaError::WSAEFAULT));
+    }
+
+    #[test]
+    fn subnets_mapped_addresses_and_broadcasts() {
+        let a = IpAddr::parse("10.1.2.3").unwrap();
+        assert!(a.in_subnet(&IpAddr::parse("10.1.2.0").unwrap(), 24));
+        assert!(!a.in_subnet(&IpAddr::parse("10.1.3.0").unwrap(), 24));
+        assert!(a.in_subnet(&IpAddr::parse("10.1.0.0").unwrap(), 22));
+        assert!(a.in_subnet(&IpAddr::parse("99.9.9.9").unwrap(), 0));
+        assert_eq!(a.directed_broadcast(24), IpAddr::parse("10.1.2.255"));
+        assert_eq!(a.directed_broadcast(20), IpAddr::parse("10.1.15.255"));
+        assert_eq!(a.directed_broadcast(31), None);
+        let m = a.to_v6_mapped();
+        assert_eq!(m, IpAddr::parse("::ffff:10.1.2.3").unwrap());
+        assert_eq!(m.v4_mapped(), Some(a));
+        assert_eq!(m.unmapped(), a);
+        assert_eq!(IpAddr::parse("2001:db8::1").unwrap().v4_mapped(), None);
+        assert!(IpAddr::parse("ff01::1").unwrap().is_multicast());
+        assert!(IpAddr::parse("239.1.1.1").unwrap().is_multicast());
+        assert!(!a.is_multicast());
+        let v6 = IpAddr::parse("2001:db8:0:1::5").unwrap();
+        assert!(v6.in_subnet(&IpAddr::parse("2001:db8:0:1::").unwrap(), 64));
+        assert!(!v6.in_subnet(&IpAddr::parse("2001:db8:0:2::").unwrap(), 64));
+        assert!(!v6.in_subnet(&a, 0), "families differ");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::consts::SOCKET;
 use crate::error::WsaError;
 use crate::kernel::Kernel;
 use crate::memory::{Ptr, WsaBuf};
-use crate::net::SockAddr;
+use crate::net::{IpAddr, SockAddr};
 use crate::thread::ThreadId;
 use crate::time::Instant;
 
@@ -44,6 +44,27 @@ pub enum OptValue {
         /// `l_linger`, seconds.
         linger: u16,
     },
+}
+
+/// Where a datagram receive writes what comes with the data, in the application's
+/// memory: `WSARecvFrom`'s `lpFrom`/`lpFromlen`, or `WSARecvMsg`'s `WSAMSG` (`name`,
+/// `namelen`, `Control`, `dwFlags`). The provider writes them when it takes a datagram
+/// for the request, also later for a pending one. NULL pointers are not written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecvMeta {
+    /// Where the source address goes (`lpFrom`, `WSAMSG.name`).
+    pub from: Ptr,
+    /// An `INT`: the room at `from` (checked by the switch), then the address length
+    /// (`lpFromlen`, `&WSAMSG.namelen`).
+    pub fromlen: Ptr,
+    /// `WSAMSG.Control.buf`, where control data (`IP_PKTINFO`) goes (WSARecvMsg only).
+    pub control: Ptr,
+    /// `WSAMSG.Control.len` at the call: the room at `control`.
+    pub control_cap: u32,
+    /// `&WSAMSG.Control.len`: the control bytes written.
+    pub control_len: Ptr,
+    /// `&WSAMSG.dwFlags`: `MSG_TRUNC`, `MSG_CTRUNC`, `MSG_BCAST`, `MSG_MCAST`.
+    pub msg_flags: Ptr,
 }
 
 /// A fault injected into a provider ([`crate::World::inject`], [`crate::World::schedule_fault`]).
@@ -141,6 +162,56 @@ pub trait Provider: core::fmt::Debug + Send {
         routine: Ptr,
         thread: ThreadId,
     ) -> Result<u32, WsaError>;
+
+    /// `WSPSendTo`, and the data path of `WSASendMsg`: one datagram to `to` (`None`: the
+    /// default peer), from the source address `src` (`None`: the provider's choice; set
+    /// by `IP_PKTINFO` / `IPV6_PKTINFO` control data). Results as for
+    /// [`Provider::send`]. A provider without datagrams sends as `WSPSend` when there is
+    /// no address (`sendto` on a stream socket ignores it, `wine-facts.md` E30).
+    #[allow(clippy::too_many_arguments)]
+    fn send_to(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        to: Option<SockAddr>,
+        src: Option<IpAddr>,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<u32, WsaError> {
+        if src.is_some() {
+            return Err(WsaError::WSAEOPNOTSUPP);
+        }
+        let _ = to;
+        self.send(k, s, bufs, flags, ov, routine, thread)
+    }
+
+    /// `WSPRecvFrom`, and the data path of `WSARecvMsg`: as [`Provider::recv`], writing
+    /// the datagram's source address and control data where `meta` says.
+    #[allow(clippy::too_many_arguments)]
+    fn recv_from(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        meta: RecvMeta,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<(u32, u32), WsaError> {
+        let _ = meta;
+        self.recv(k, s, bufs, flags, ov, routine, thread)
+    }
+
+    /// Binds an unbound socket to the wildcard address and an ephemeral port, as the
+    /// first send does (`wine-facts.md` E5, E12, E13). Nothing for a bound socket.
+    fn implicit_bind(&mut self, k: &mut Kernel, s: SocketRef) -> Result<(), WsaError> {
+        let _ = (k, s);
+        Ok(())
+    }
 
     /// `WSPRecv`: `Ok((bytes, flags))` at once, or as for [`Provider::send`].
     #[allow(clippy::too_many_arguments)]

@@ -8,18 +8,26 @@
 //!   `getsockname`, `getpeername`, `shutdown`, `closesocket`;
 //! - `sockopt.rs`: `setsockopt`, `getsockopt`, `ioctlsocket`;
 //! - `wait.rs`: events, `WSAWaitForMultipleEvents`, `SleepEx`, `WSAGetOverlappedResult`,
-//!   `QueueUserAPC`.
+//!   `QueueUserAPC`;
+//! - `sendmsg.rs`: `WSASendMsg`, `WSASendTo`, `sendto`;
+//! - `recvfrom.rs`: `recvfrom`, `WSARecvFrom`, `WSARecvMsg`;
+//! - `ioctl.rs`: `WSAIoctl` (`SIO_GET_EXTENSION_FUNCTION_POINTER` and friends).
 //!
 //! Every function takes the calling thread first; the rest of its arguments map one to
 //! one onto Winsock's, with pointers as addresses in the application's memory.
 
+mod ioctl;
 mod kernel32;
 mod recv;
+mod recvfrom;
 mod send;
+mod sendmsg;
 mod socket;
 mod sockopt;
 mod startup;
 mod wait;
+
+pub use sendmsg::{EXT_FN_WSARECVMSG, EXT_FN_WSASENDMSG};
 
 use crate::consts::*;
 use crate::error::WsaError;
@@ -65,37 +73,39 @@ impl World {
                 let r = self.overlapped_result_now(s, ov, lp_transfer, lp_flags, true);
                 self.finish(t, api, r.map(|_| 1), 0)
             }
-            Resume::Send { lp_sent }
+            Resume::Send { lp_sent, sync_ov }
             | Resume::Recv {
-                lp_recvd: lp_sent, ..
+                lp_recvd: lp_sent,
+                sync_ov,
+                ..
             } => {
                 let WaitFor::Op(op) = w.on else {
                     unreachable!("a blocking transfer waits on its operation")
                 };
-                let r = self
-                    .end_blocking_op(t, op, outcome)
-                    .and_then(|(bytes, flags)| {
-                        if !lp_sent.is_null() {
+                let r = self.end_blocking_op(t, op, outcome);
+                self.fill_sync_overlapped(sync_ov, &r);
+                let r = r.and_then(|(bytes, flags)| {
+                    if !lp_sent.is_null() {
+                        self.k
+                            .mem
+                            .write_u32(lp_sent, bytes)
+                            .map_err(|_| WsaError::WSAEFAULT)?;
+                    }
+                    if let Resume::Recv { lp_flags, .. } = w.resume {
+                        if !lp_flags.is_null() {
                             self.k
                                 .mem
-                                .write_u32(lp_sent, bytes)
+                                .write_u32(lp_flags, flags)
                                 .map_err(|_| WsaError::WSAEFAULT)?;
                         }
-                        if let Resume::Recv { lp_flags, .. } = w.resume {
-                            if !lp_flags.is_null() {
-                                self.k
-                                    .mem
-                                    .write_u32(lp_flags, flags)
-                                    .map_err(|_| WsaError::WSAEFAULT)?;
-                            }
-                        }
-                        // WSASend/WSARecv return 0 and write the count; send/recv return it.
-                        Ok(if api.starts_with("WSA") {
-                            0
-                        } else {
-                            i64::from(bytes)
-                        })
-                    });
+                    }
+                    // WSASend/WSARecv return 0 and write the count; send/recv return it.
+                    Ok(if api.starts_with("WSA") {
+                        0
+                    } else {
+                        i64::from(bytes)
+                    })
+                });
                 self.finish(t, api, r, i64::from(SOCKET_ERROR))
             }
             Resume::Accept { addr, addrlen } => {
@@ -175,6 +185,34 @@ impl World {
                 }
             }
             _ => Err(cancel.unwrap_or(WsaError::WSAEINVAL)),
+        }
+    }
+
+    /// wine-facts O17: an OVERLAPPED given on a socket without the overlapped attribute
+    /// does not make the call overlapped, but once the synchronous call is over it holds
+    /// the result (`Internal`, `InternalHigh`) and its event is signalled, as for any
+    /// completed request.
+    pub(crate) fn fill_sync_overlapped(&mut self, ov: Ptr, r: &Result<(u32, u32), WsaError>) {
+        if ov.is_null() {
+            return;
+        }
+        use crate::memory::overlapped_layout as ovl;
+        let (status, bytes) = match r {
+            Ok((n, _)) => (crate::status::NtStatus::SUCCESS, *n),
+            Err(e) => (crate::status::NtStatus::from_wsa(*e), 0),
+        };
+        let _ = self
+            .k
+            .mem
+            .write_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH), u64::from(bytes));
+        let _ = self
+            .k
+            .mem
+            .write_u64(Ptr(ov.0 + ovl::INTERNAL), u64::from(status.0));
+        if let Ok(h) = self.k.mem.read_u64(Ptr(ov.0 + ovl::HEVENT)) {
+            if h & !1 != 0 {
+                self.k.set_event(h);
+            }
         }
     }
 

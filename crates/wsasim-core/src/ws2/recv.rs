@@ -130,6 +130,11 @@ impl World {
         // NULL lpNumberOfBytesRecvd, as any call with an lpOverlapped may).
         let force_blocking =
             caller_overlapped && !overlapped_attr && self.providers[p].is_nonblocking(r);
+        let sync_ov = if caller_overlapped && !overlapped_attr {
+            ov
+        } else {
+            Ptr::NULL
+        };
         let (ov, routine) = if overlapped {
             (ov, routine)
         } else {
@@ -137,6 +142,11 @@ impl World {
         };
         let mem = self.k.mem();
         if overlapped && (ov.is_null() || mem.check(ov, ovl::SIZE, true).is_err()) {
+            return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
+        }
+        // "The lpCompletionRoutine ... parameter is not totally contained in a valid part
+        // of the user address space" (WSARecv, error table).
+        if !routine.is_null() && mem.check_code(routine).is_err() {
             return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
         }
         if is_wsa
@@ -158,6 +168,9 @@ impl World {
             // Back to nonblocking: a receive that waits is already queued.
             let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 1);
         }
+        if !matches!(res, Err(WsaError::WSA_IO_PENDING)) {
+            self.fill_sync_overlapped(sync_ov, &res);
+        }
         match res {
             Ok((n, out_flags)) => {
                 if !lp_recvd.is_null() && self.k.mem.write_u32(lp_recvd, n).is_err() {
@@ -178,7 +191,11 @@ impl World {
                     api,
                     p,
                     r,
-                    Resume::Recv { lp_recvd, lp_flags },
+                    Resume::Recv {
+                        lp_recvd,
+                        lp_flags,
+                        sync_ov,
+                    },
                     deadline,
                     fail,
                 )

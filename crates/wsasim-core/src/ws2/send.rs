@@ -137,6 +137,7 @@ impl World {
         // "For sockets with the overlapped attribute, WSASend uses overlapped I/O unless
         // both the lpOverlapped and lpCompletionRoutine parameters are NULL."
         let mut overlapped = !ov.is_null() || !routine.is_null();
+        let mut sync_ov = Ptr::NULL;
         if overlapped && !overlapped_attr {
             // "WSAEINVAL: ... the socket is not created with the overlapped flag" is the
             // documented answer. Verified Windows ignores the OVERLAPPED and performs the
@@ -145,6 +146,7 @@ impl World {
                 return self.finish(t, api, Err(WsaError::WSAEINVAL), fail);
             }
             overlapped = false;
+            sync_ov = ov;
         }
         let (ov, routine) = if overlapped {
             (ov, routine)
@@ -156,9 +158,18 @@ impl World {
         if overlapped && bad(ov, ovl::SIZE) {
             return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
         }
+        // "The ... lpCompletionRoutine parameter is not totally contained in a valid part
+        // of the user address space" (WSASend, error table).
+        if !routine.is_null() && mem.check_code(routine).is_err() {
+            return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
+        }
         // "This parameter can be NULL only if the lpOverlapped parameter is not NULL"
         // (wine-facts E4 for WSASendTo); when given, it must be writable.
-        if is_wsa && ((!overlapped && bad(lp_sent, 4)) || (!lp_sent.is_null() && bad(lp_sent, 4))) {
+        if is_wsa
+            && ((!overlapped && sync_ov.is_null() && bad(lp_sent, 4))
+                || (!lp_sent.is_null() && bad(lp_sent, 4))
+                || (!sync_ov.is_null() && bad(sync_ov, ovl::SIZE)))
+        {
             return self.finish(t, api, Err(WsaError::WSAEFAULT), fail);
         }
         // The data buffers are probed when the request is built, as the system locks
@@ -171,7 +182,19 @@ impl World {
         if flags & !SEND_FLAGS != 0 {
             return self.finish(t, api, Err(WsaError::WSAEINVAL), fail);
         }
+        // wine-facts O17: the synchronous call blocks even in nonblocking mode.
+        let force_blocking = !sync_ov.is_null() && self.providers[p].is_nonblocking(r);
+        if force_blocking {
+            let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 0);
+        }
         let res = self.providers[p].send(&mut self.k, r, &bufs, flags, ov, routine, t);
+        if force_blocking {
+            let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 1);
+        }
+        if !matches!(res, Err(WsaError::WSA_IO_PENDING)) {
+            let filled = res.map(|n| (n, 0));
+            self.fill_sync_overlapped(sync_ov, &filled);
+        }
         match res {
             Ok(n) => {
                 // "If the overlapped operation completes immediately, WSASend returns a
@@ -191,7 +214,15 @@ impl World {
             // contents have been consumed".
             Err(WsaError::WSA_IO_PENDING) => {
                 let deadline = self.timeout_deadline(p, r, overlapped_attr, SO_SNDTIMEO);
-                self.block_on_op(t, api, p, r, Resume::Send { lp_sent }, deadline, fail)
+                self.block_on_op(
+                    t,
+                    api,
+                    p,
+                    r,
+                    Resume::Send { lp_sent, sync_ov },
+                    deadline,
+                    fail,
+                )
             }
             // "Any other error code indicates that the overlapped operation was not
             // successfully initiated and no completion indication will occur."

@@ -27,6 +27,10 @@ fn layout(level: i32, name: i32) -> Layout {
             SO_SNDBUF | SO_RCVBUF | SO_SNDTIMEO | SO_RCVTIMEO | SO_ERROR | SO_TYPE
             | SO_MAX_MSG_SIZE,
         ) => Layout::Dword,
+        // IP_PKTINFO / IPV6_PKTINFO: "optlen must be >= sizeof(DWORD) else WSAEFAULT"
+        // (W32 ip-pktinfo, ipv6-pktinfo); the TTL and V6ONLY are DWORDs too.
+        (IPPROTO_IP, IP_PKTINFO | IP_TTL)
+        | (IPPROTO_IPV6, IPV6_PKTINFO | IPV6_UNICAST_HOPS | IPV6_V6ONLY) => Layout::Dword,
         _ => Layout::Bool,
     }
 }

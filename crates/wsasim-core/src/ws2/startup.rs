@@ -207,4 +207,12 @@ impl World {
     pub fn get_current_thread_id(&self, t: ThreadId) -> u32 {
         t.0
     }
+
+    /// Whether a successful `WSAStartup` is in effect (its reference count is above 0),
+    /// for the Winsock functions outside the model that are gated on it
+    /// (`getaddrinfo` in the C ABI: "WSANOTINITIALISED: A successful WSAStartup call
+    /// must occur before using this function").
+    pub fn wsa_started(&self) -> bool {
+        self.startup.count > 0
+    }
 }

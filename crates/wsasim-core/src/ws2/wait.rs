@@ -336,8 +336,6 @@ impl World {
         mem.write_u32(lp_transfer, bytes as u32)
             .map_err(|_| WsaError::WSAEFAULT)?;
         if status.is_success() {
-            let flags = mem.read_u32(Ptr(ov.0 + ovl::OFFSET)).unwrap_or(0);
-            let _ = flags;
             mem.write_u32(lp_flags, 0)
                 .map_err(|_| WsaError::WSAEFAULT)?;
             Ok(())

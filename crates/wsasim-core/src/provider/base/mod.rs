@@ -20,7 +20,7 @@ use crate::kernel::Kernel;
 use crate::memory::{Ptr, WsaBuf};
 use crate::net::{HostId, IpAddr, Network, SockAddr};
 use crate::provider::{OptValue, Provider, ProviderFault, SocketRef};
-use crate::seqmap::SeqMap;
+use crate::seqmap::SlotMap;
 use crate::status::NtStatus;
 use crate::thread::ThreadId;
 use crate::time::Instant;
@@ -53,7 +53,8 @@ pub(crate) enum Delivery {
     /// The sender reset the connection (`in_reply` when the reset answers data sent to a
     /// closed socket).
     Rst { to: u64, in_reply: bool },
-    /// A datagram.
+    /// A datagram (UDP, or raw with `proto`), to one host; `bcast` when it was sent to
+    /// a broadcast or multicast address.
     Datagram {
         from: SockAddr,
         to: SockAddr,
@@ -61,7 +62,14 @@ pub(crate) enum Delivery {
         dst_host: HostId,
         bytes: Vec<u8>,
         sender: u64,
+        proto: Option<i32>,
+        bcast: bool,
     },
+    /// `bytes` datagram bytes of socket `ctx` have left the wire: its datagram send
+    /// buffer has room again.
+    TxDone { ctx: u64, bytes: u64, op: u64 },
+    /// An ICMP error about an earlier datagram of socket `to` came back.
+    Icmp { to: u64, what: datagram::Icmp },
     /// Resume deferred sends of socket `ctx` (documented profile: "pending where
     /// immediate was possible").
     Kick { ctx: u64 },
@@ -70,13 +78,16 @@ pub(crate) enum Delivery {
 /// The base TCP/IP provider.
 #[derive(Debug)]
 pub struct BaseProvider {
-    /// Sockets by context (contexts come from a counter: a [`SeqMap`], looked up many
+    /// Sockets by context (contexts come from a counter: a [`SlotMap`], looked up many
     /// times per send).
-    pub(crate) sockets: SeqMap<u64, Sock>,
+    pub(crate) sockets: SlotMap<u64, Sock>,
     next_ctx: u64,
     pub(crate) net: Network,
     deliveries: BTreeMap<(Instant, u64), Delivery>,
     next_delivery: u64,
+    /// A segment payload to reuse: a delivered segment's vector comes back here, so the
+    /// next segment needs no allocation (`docs/performance.md`).
+    pub(crate) spare: Vec<u8>,
 }
 
 impl Default for BaseProvider {
@@ -85,6 +96,9 @@ impl Default for BaseProvider {
     }
 }
 
+/// Largest segment payload buffer kept for reuse ([`BaseProvider::spare`]).
+const SPARE_MAX: usize = 4096;
+
 /// `sizeof` a TCP segment payload the model moves in one delivery.
 pub(crate) const SEGMENT_MAX: usize = 64 * 1024;
 
@@ -92,20 +106,23 @@ impl BaseProvider {
     /// A provider over `net`.
     pub fn new(net: Network) -> BaseProvider {
         BaseProvider {
-            sockets: SeqMap::new(),
+            sockets: SlotMap::new(),
             next_ctx: 1,
             net,
             deliveries: BTreeMap::new(),
             next_delivery: 0,
+            spare: Vec::new(),
         }
     }
 
+    #[inline]
     pub(crate) fn sock(&self, ctx: u64) -> &Sock {
         self.sockets
             .get(&ctx)
             .expect("socket contexts come from this provider")
     }
 
+    #[inline]
     pub(crate) fn sock_mut(&mut self, ctx: u64) -> &mut Sock {
         self.sockets
             .get_mut(&ctx)
@@ -176,7 +193,20 @@ impl BaseProvider {
             } => self.on_syn(k, from, to, src_host, dst_host),
             Delivery::SynAck { to, child } => self.on_synack(k, to, child),
             Delivery::Refused { to } => self.on_refused(k, to),
-            Delivery::Data { to, bytes, urgent } => self.on_data(k, to, bytes, urgent),
+            Delivery::Data {
+                to,
+                mut bytes,
+                urgent,
+            } => {
+                self.on_data(k, to, &bytes, urgent);
+                // Small payloads are recycled (an allocation would cost more than the
+                // copy); large ones are freed, as reusing one buffer for 64 KiB copies
+                // measured slower (`docs/performance.md`).
+                if bytes.capacity() <= SPARE_MAX {
+                    bytes.clear();
+                    self.spare = bytes;
+                }
+            }
             Delivery::Fin { to } => self.on_fin(k, to),
             Delivery::Rst { to, in_reply } => self.on_rst(k, to, in_reply),
             Delivery::Datagram {
@@ -186,13 +216,29 @@ impl BaseProvider {
                 dst_host,
                 bytes,
                 sender,
-            } => self.on_datagram(k, from, to, src_host, dst_host, bytes, sender),
+                proto,
+                bcast,
+            } => self.on_datagram(
+                k,
+                datagram::Arrival {
+                    from,
+                    to,
+                    src_host,
+                    dst_host,
+                    sender,
+                    proto,
+                    bcast,
+                },
+                bytes,
+            ),
+            Delivery::TxDone { ctx, bytes, op } => self.on_tx_done(k, ctx, bytes, op),
+            Delivery::Icmp { to, what } => self.on_icmp(k, to, what),
             Delivery::Kick { ctx } => {
                 if let Some(s) = self.sockets.get_mut(&ctx) {
                     for r in s.send_q.iter_mut() {
                         r.deferred = false;
                     }
-                    if s.kind == Kind::Dgram {
+                    if s.kind != Kind::Stream {
                         self.dgram_pump(k, ctx);
                     } else {
                         self.pump(k, ctx);
@@ -250,7 +296,10 @@ impl BaseProvider {
         if !self.net.is_local(host, &addr.ip) {
             return Err(WsaError::WSAEADDRNOTAVAIL);
         }
-        let port = if addr.port == 0 {
+        // A raw socket has no port: it binds an address only, and shares it.
+        let port = if kind == Kind::Raw {
+            0
+        } else if addr.port == 0 {
             let sockets = &self.sockets;
             let in_use = |p: u16| {
                 sockets.values().any(|s| {
@@ -383,11 +432,13 @@ impl Provider for BaseProvider {
     }
 
     fn supports(&self, af: i32, ty: i32, protocol: i32) -> bool {
+        // SOCK_RAW carries any IP protocol number (the model does not ask for the
+        // administrator rights Windows wants).
         (af == AF_INET || af == AF_INET6)
-            && matches!(
+            && (matches!(
                 (ty, protocol),
                 (SOCK_STREAM, 0 | IPPROTO_TCP) | (SOCK_DGRAM, 0 | IPPROTO_UDP)
-            )
+            ) || (ty == SOCK_RAW && (0..=255).contains(&protocol)))
     }
 
     fn socket(
@@ -403,9 +454,10 @@ impl Provider for BaseProvider {
         let kind = match ty {
             SOCK_STREAM => Kind::Stream,
             SOCK_DGRAM => Kind::Dgram,
+            SOCK_RAW => Kind::Raw,
             _ => return Err(WsaError::WSAESOCKTNOSUPPORT),
         };
-        let proto = if protocol == 0 {
+        let proto = if protocol == 0 && kind != Kind::Raw {
             if kind == Kind::Stream {
                 IPPROTO_TCP
             } else {
@@ -420,7 +472,10 @@ impl Provider for BaseProvider {
         if self.net.host(host).down {
             return Err(WsaError::WSAENETDOWN);
         }
-        let ctx = self.new_sock(Sock::new(host, kind, af, proto));
+        let mut sock = Sock::new(host, kind, af, proto);
+        // wine-facts P16: IP_DONTFRAGMENT is on for TCP, off for UDP and raw.
+        sock.opts.dontfragment = kind == Kind::Stream;
+        let ctx = self.new_sock(sock);
         let Some(handle) = k.create_socket_handle(me, ctx, overlapped) else {
             self.sockets.remove(&ctx);
             return Err(WsaError::WSAEMFILE);
@@ -464,7 +519,7 @@ impl Provider for BaseProvider {
     ) -> Result<(), WsaError> {
         match self.sock(s.context).kind {
             Kind::Stream => self.stream_connect(k, s, t, addr),
-            Kind::Dgram => self.dgram_connect(k, s.context, addr),
+            Kind::Dgram | Kind::Raw => self.dgram_connect(k, s.context, addr),
         }
     }
 
@@ -480,7 +535,9 @@ impl Provider for BaseProvider {
     ) -> Result<u32, WsaError> {
         match self.sock(s.context).kind {
             Kind::Stream => self.stream_send(k, s, bufs, flags, ov, routine, thread),
-            Kind::Dgram => self.dgram_send(k, s, bufs, flags, ov, routine, thread, None),
+            Kind::Dgram | Kind::Raw => {
+                self.dgram_send(k, s, bufs, flags, ov, routine, thread, None, None)
+            }
         }
     }
 
@@ -496,8 +553,57 @@ impl Provider for BaseProvider {
     ) -> Result<(u32, u32), WsaError> {
         match self.sock(s.context).kind {
             Kind::Stream => self.stream_recv(k, s, bufs, flags, ov, routine, thread),
-            Kind::Dgram => self.dgram_recv(k, s, bufs, flags, ov, routine, thread),
+            Kind::Dgram | Kind::Raw => {
+                let meta = crate::provider::RecvMeta::default();
+                self.dgram_recv(k, s, bufs, flags, meta, ov, routine, thread)
+            }
         }
+    }
+
+    fn send_to(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        to: Option<SockAddr>,
+        src: Option<IpAddr>,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<u32, WsaError> {
+        match self.sock(s.context).kind {
+            // sendto: "If the socket is connection-oriented, the to and tolen parameters
+            // are ignored" (wine-facts E30).
+            Kind::Stream => self.stream_send(k, s, bufs, flags, ov, routine, thread),
+            Kind::Dgram | Kind::Raw => {
+                self.dgram_send(k, s, bufs, flags, ov, routine, thread, to, src)
+            }
+        }
+    }
+
+    fn recv_from(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        bufs: &[WsaBuf],
+        flags: u32,
+        meta: crate::provider::RecvMeta,
+        ov: Ptr,
+        routine: Ptr,
+        thread: ThreadId,
+    ) -> Result<(u32, u32), WsaError> {
+        match self.sock(s.context).kind {
+            Kind::Stream => self.stream_recv(k, s, bufs, flags, ov, routine, thread),
+            Kind::Dgram | Kind::Raw => {
+                self.dgram_recv(k, s, bufs, flags, meta, ov, routine, thread)
+            }
+        }
+    }
+
+    fn implicit_bind(&mut self, k: &mut Kernel, s: SocketRef) -> Result<(), WsaError> {
+        self.check_net(s.context)?;
+        self.auto_bind(k, s.context)
     }
 
     fn shutdown(&mut self, k: &mut Kernel, s: SocketRef, how: i32) -> Result<(), WsaError> {
@@ -507,7 +613,7 @@ impl Provider for BaseProvider {
         self.check_net(s.context)?;
         match self.sock(s.context).kind {
             Kind::Stream => self.stream_shutdown(k, s.context, how),
-            Kind::Dgram => {
+            Kind::Dgram | Kind::Raw => {
                 let sock = self.sock_mut(s.context);
                 if how != SD_RECEIVE {
                     sock.sd_send = true;
@@ -557,9 +663,7 @@ impl Provider for BaseProvider {
     fn peer_name(&self, _k: &Kernel, s: SocketRef) -> Result<SockAddr, WsaError> {
         let sock = self.sock(s.context);
         match (sock.kind, sock.state) {
-            (Kind::Stream, State::Connected) | (Kind::Dgram, State::Connected) => {
-                sock.peer_addr.ok_or(WsaError::WSAENOTCONN)
-            }
+            (_, State::Connected) => sock.peer_addr.ok_or(WsaError::WSAENOTCONN),
             _ => Err(WsaError::WSAENOTCONN),
         }
     }
@@ -573,6 +677,8 @@ impl Provider for BaseProvider {
             sock.send_q.retain(|r| r.op != op);
             sock.unacked.retain(|r| r.1 != op);
             sock.recv_q.retain(|r| r.op != op);
+            sock.dgram_dest.retain(|r| r.0 != op);
+            sock.dgram_meta.retain(|r| r.0 != op);
             sock.accept_ops.retain(|&o| o != op);
             if sock.connect_op == Some(op) {
                 sock.connect_op = None;

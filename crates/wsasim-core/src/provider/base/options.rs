@@ -73,19 +73,26 @@ impl BaseProvider {
                 0 => o.connect_error,
                 set => set,
             },
-            (SOL_SOCKET, SO_TYPE) => {
-                if stream {
-                    SOCK_STREAM as u32
-                } else {
-                    SOCK_DGRAM as u32
-                }
-            }
+            (SOL_SOCKET, SO_TYPE) => match s.kind {
+                Kind::Stream => SOCK_STREAM as u32,
+                Kind::Dgram => SOCK_DGRAM as u32,
+                Kind::Raw => SOCK_RAW as u32,
+            },
             (SOL_SOCKET, SO_ACCEPTCONN) => u32::from(s.state == State::Listening),
             // wine-facts P5: 65507 for UDP. It "has no meaning" for streams; the model
             // answers as Wine does (divergence: unverified for TCP on Windows).
             (SOL_SOCKET, SO_MAX_MSG_SIZE) => UDP_MAX_MSG_SIZE,
             (SOL_SOCKET, SO_SNDLOWAT | SO_RCVLOWAT) => return Err(WsaError::WSAEINVAL),
             (IPPROTO_TCP, TCP_NODELAY) if stream => u32::from(o.nodelay),
+            (IPPROTO_IP, IP_TTL) | (IPPROTO_IPV6, IPV6_UNICAST_HOPS) => o.ttl,
+            // wine-facts P16: UDP and raw 0, TCP 1.
+            (IPPROTO_IP, IP_DONTFRAGMENT) => u32::from(o.dontfragment),
+            // IP_PKTINFO / IPV6_PKTINFO: "Only valid on SOCK_DGRAM / SOCK_RAW (option on
+            // other types -> WSAENOPROTOOPT); option default FALSE" (W32 ip-pktinfo).
+            (IPPROTO_IP, IP_PKTINFO) if !stream => u32::from(o.pktinfo),
+            (IPPROTO_IPV6, IPV6_PKTINFO) if !stream => u32::from(o.pktinfo6),
+            // wine-facts test_ipv6only: IPV6_V6ONLY reads 1 by default.
+            (IPPROTO_IPV6, IPV6_V6ONLY) => u32::from(o.v6only),
             _ => return Err(WsaError::WSAENOPROTOOPT),
         };
         Ok(OptValue::Int(v))
@@ -105,6 +112,7 @@ impl BaseProvider {
         let s = self.sock_mut(ctx);
         let stream = s.kind == Kind::Stream;
         let connected = s.state == State::Connected;
+        let bound = s.local.is_some();
         let o = &mut s.opts;
         match (level, name) {
             (SOL_SOCKET, SO_SNDBUF) => o.sndbuf = int(value)?,
@@ -140,9 +148,22 @@ impl BaseProvider {
             (SOL_SOCKET, SO_SNDLOWAT | SO_RCVLOWAT) => return Err(WsaError::WSAEINVAL),
             // wine-facts P15: only the low byte of TCP_NODELAY counts.
             (IPPROTO_TCP, TCP_NODELAY) if stream => o.nodelay = int(value)? & 0xFF != 0,
+            (IPPROTO_IP, IP_TTL) | (IPPROTO_IPV6, IPV6_UNICAST_HOPS) => match int(value)? {
+                ttl @ 1..=255 => o.ttl = ttl,
+                _ => return Err(WsaError::WSAEINVAL),
+            },
+            (IPPROTO_IP, IP_DONTFRAGMENT) => o.dontfragment = boolean(value)?,
+            (IPPROTO_IP, IP_PKTINFO) if !stream => o.pktinfo = boolean(value)?,
+            (IPPROTO_IPV6, IPV6_PKTINFO) if !stream => o.pktinfo6 = boolean(value)?,
+            // test_ipv6only (wine): changing IPV6_V6ONLY after bind fails.
+            (IPPROTO_IPV6, IPV6_V6ONLY) if bound => return Err(WsaError::WSAEINVAL),
+            (IPPROTO_IPV6, IPV6_V6ONLY) => o.v6only = boolean(value)?,
             _ => return Err(WsaError::WSAENOPROTOOPT),
         }
-        if name == SO_SNDBUF || name == SO_RCVBUF {
+        if (name == SO_SNDBUF || name == SO_RCVBUF) && !stream {
+            // More room may let queued datagrams go.
+            self.dgram_pump(k, ctx);
+        } else if name == SO_SNDBUF || name == SO_RCVBUF {
             // More room may let queued data move.
             self.pump(k, ctx);
             if let Some(peer) = self.sock(ctx).peer {
@@ -167,7 +188,7 @@ impl BaseProvider {
             }
             FIONREAD => Ok(match s.kind {
                 Kind::Stream => s.rcv.len() as u32,
-                Kind::Dgram => s.dgrams.front().map_or(0, |d| d.1.len() as u32),
+                Kind::Dgram | Kind::Raw => s.dgrams.front().map_or(0, |d| d.bytes.len() as u32),
             }),
             SIOCATMARK => Ok(u32::from(s.oob.is_none())),
             // ioctlsocket: "WSAEINVAL: cmd is not a valid command".

@@ -2,7 +2,8 @@
 
 use super::bytebuf::ByteBuf;
 use crate::memory::WsaBuf;
-use crate::net::{HostId, SockAddr};
+use crate::net::{HostId, IpAddr, SockAddr};
+use crate::provider::RecvMeta;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
 
@@ -13,6 +14,8 @@ pub enum Kind {
     Stream,
     /// `SOCK_DGRAM` (UDP).
     Dgram,
+    /// `SOCK_RAW`: datagrams of the socket's protocol, without ports.
+    Raw,
 }
 
 /// A socket's state. TCP: created, bound, listening, connecting, connected, and the ends
@@ -101,6 +104,17 @@ pub(crate) struct Opts {
     pub dontroute: bool,
     /// `SO_ERROR` as set by `setsockopt`: returned and reset by `getsockopt`.
     pub error: u32,
+    /// `IP_TTL` / `IPV6_UNICAST_HOPS`: the time to live of the datagrams it sends.
+    pub ttl: u32,
+    /// `IP_DONTFRAGMENT`: a datagram larger than the path MTU is `WSAEMSGSIZE`.
+    pub dontfragment: bool,
+    /// `IP_PKTINFO`: `WSARecvMsg` returns an `in_pktinfo` with each IPv4 datagram.
+    pub pktinfo: bool,
+    /// `IPV6_PKTINFO`: `WSARecvMsg` returns an `in6_pktinfo` with each IPv6 datagram.
+    pub pktinfo6: bool,
+    /// `IPV6_V6ONLY`: an `AF_INET6` socket handles IPv6 only (the default); off, it is
+    /// dual-stack and also sends to and receives from IPv4 (as IPv4-mapped addresses).
+    pub v6only: bool,
     /// The error of a failed nonblocking connect: `SO_ERROR` reports it, across reads,
     /// until a connection succeeds (`wine-facts.md` V5).
     pub connect_error: u32,
@@ -109,6 +123,31 @@ pub(crate) struct Opts {
 /// Default `SO_SNDBUF` and `SO_RCVBUF`: 64 KiB (divergence: Windows sizes them
 /// dynamically; no test asserts the default, `wine-facts.md` P1/P2).
 pub(crate) const BUF_DEFAULT: u32 = 64 * 1024;
+
+/// Default `IP_TTL` (Windows' `DefaultTTL` is 128).
+pub(crate) const TTL_DEFAULT: u32 = 128;
+
+/// A datagram waiting in a receive queue.
+#[derive(Debug, Clone)]
+pub(crate) struct Dgram {
+    /// Its source address (what `recvfrom` reports).
+    pub from: SockAddr,
+    /// Its destination address (what `IP_PKTINFO` reports).
+    pub to: IpAddr,
+    /// The receiving host's interface index for `to`.
+    pub if_index: u32,
+    /// It was sent to a broadcast (`MSG_BCAST`) or multicast (`MSG_MCAST`) address.
+    pub bcast: bool,
+    /// The payload.
+    pub bytes: Vec<u8>,
+}
+
+/// Where an overlapped datagram goes, and from which source address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DgramOut {
+    pub dest: SockAddr,
+    pub src: Option<IpAddr>,
+}
 
 impl Default for Opts {
     fn default() -> Opts {
@@ -128,6 +167,11 @@ impl Default for Opts {
             dontroute: false,
             error: 0,
             connect_error: 0,
+            ttl: TTL_DEFAULT,
+            dontfragment: false,
+            pktinfo: false,
+            pktinfo6: false,
+            v6only: true,
         }
     }
 }
@@ -189,10 +233,15 @@ pub(crate) struct Sock {
     pub linger_op: Option<u64>,
 
     // Datagram.
-    pub dgrams: VecDeque<(SockAddr, Vec<u8>)>,
-    /// Destinations of the queued overlapped datagrams, one per `send_q` entry.
-    pub dgram_dest: VecDeque<SockAddr>,
+    pub dgrams: VecDeque<Dgram>,
+    /// Destinations of the queued datagram sends, by operation.
+    pub dgram_dest: VecDeque<(u64, DgramOut)>,
+    /// Where each queued datagram receive writes its address and control data, by
+    /// operation.
+    pub dgram_meta: VecDeque<(u64, RecvMeta)>,
     pub dgram_bytes: usize,
+    /// Bytes of this socket's datagrams not yet off the wire (the datagram send buffer).
+    pub dgram_tx: u64,
     pub icmp_unreachable: bool,
 }
 
@@ -233,7 +282,9 @@ impl Sock {
             linger_op: None,
             dgrams: VecDeque::new(),
             dgram_dest: VecDeque::new(),
+            dgram_meta: VecDeque::new(),
             dgram_bytes: 0,
+            dgram_tx: 0,
             icmp_unreachable: false,
         }
     }

@@ -748,6 +748,16 @@ impl BaseProvider {
     /// Transmits into the peer's window: first the send buffer, then (with
     /// `SO_SNDBUF = 0`) the head request straight from the caller's buffers.
     fn transmit(&mut self, k: &mut Kernel, ctx: u64) -> bool {
+        // Nothing to move (every pump's last pass): answer before looking up the peer.
+        let s = self.sock(ctx);
+        if s.sndbuf.is_empty()
+            && (s.opts.sndbuf != 0
+                || s.send_q
+                    .front()
+                    .is_none_or(|h| h.deferred || h.taken == h.total))
+        {
+            return false;
+        }
         let window = self.window(ctx);
         if window == 0 {
             return false;
@@ -765,11 +775,13 @@ impl BaseProvider {
                     urgent = true;
                 }
             }
+            let mut payload = core::mem::take(&mut self.spare);
             let sock = self.sock_mut(ctx);
             if urgent {
                 sock.urgent_at = None;
             }
-            (sock.sndbuf.take(n as usize), urgent, None)
+            sock.sndbuf.take_into(n as usize, &mut payload);
+            (payload, urgent, None)
         } else if s.opts.sndbuf == 0 {
             let Some(head) = s.send_q.front() else {
                 return false;
@@ -780,9 +792,9 @@ impl BaseProvider {
             let n = u64::from(head.total - head.taken)
                 .min(window)
                 .min(SEGMENT_MAX as u64);
-            let (op, bufs, taken) = (head.op, head.bufs.clone(), head.taken);
+            let (op, taken) = (head.op, head.taken);
             let mut tmp = Vec::with_capacity(n as usize);
-            if gather(k.mem(), &bufs, u64::from(taken), n as usize, &mut tmp).is_err() {
+            if gather(k.mem(), &head.bufs, u64::from(taken), n as usize, &mut tmp).is_err() {
                 if let Some(t) = k.op(op).map(|o| o.thread) {
                     k.contract(t, "\"once the WSASend function is called, the system owns these buffers and the application may not access them\" (WSASend, lpBuffers)");
                 }
@@ -851,7 +863,7 @@ impl BaseProvider {
 
     // ----- receiving --------------------------------------------------------------------
 
-    pub(crate) fn on_data(&mut self, k: &mut Kernel, to: u64, bytes: Vec<u8>, urgent: bool) {
+    pub(crate) fn on_data(&mut self, k: &mut Kernel, to: u64, bytes: &[u8], urgent: bool) {
         let n = bytes.len() as u64;
         let Some(r) = self.sockets.get_mut(&to) else {
             // The receiver was closed and has already been forgotten: its stack answers
@@ -888,7 +900,7 @@ impl BaseProvider {
             r.rcv.push(body);
             r.oob = Some(last[0]);
         } else {
-            r.rcv.push(&bytes);
+            r.rcv.push(bytes);
         }
         if let Some(sender) = sender {
             if let Some(s) = self.sockets.get_mut(&sender) {
@@ -1039,8 +1051,8 @@ impl BaseProvider {
             let req = req.clone();
             let cap = capacity(&req.bufs);
             let n = cap.min(s.rcv.len());
-            let chunk = s.rcv.as_slice()[..n].to_vec();
-            let written = scatter(k.mem_mut(), &req.bufs, &chunk);
+            // Straight from the receive buffer into the caller's (no temporary).
+            let written = scatter(k.mem_mut(), &req.bufs, &s.rcv.as_slice()[..n]);
             let sock = self.sock_mut(ctx);
             sock.recv_q.pop_front();
             match written {
@@ -1113,8 +1125,9 @@ impl BaseProvider {
         let ready = sock.recv_q.is_empty() && (!sock.rcv.is_empty() || sock.fin_rcvd);
         if ready && (ov.is_null() || k.profile() == Profile::Windows) {
             let n = capacity(bufs).min(sock.rcv.len());
-            let chunk = sock.rcv.as_slice()[..n].to_vec();
-            let w = scatter(k.mem_mut(), bufs, &chunk).map_err(|_| WsaError::WSAEFAULT)?;
+            // Straight from the receive buffer into the caller's (no temporary).
+            let w = scatter(k.mem_mut(), bufs, &sock.rcv.as_slice()[..n])
+                .map_err(|_| WsaError::WSAEFAULT)?;
             if !peek {
                 self.sock_mut(ctx).rcv.consume(w);
             }
@@ -1269,7 +1282,7 @@ impl BaseProvider {
             from: state.name(),
             to: State::Closed.name(),
         });
-        if kind == Kind::Dgram {
+        if kind != Kind::Stream {
             self.sockets.remove(&ctx);
             return Ok(());
         }

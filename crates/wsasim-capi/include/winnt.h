@@ -1,0 +1,2 @@
+/* winnt.h: the basic types live in minwindef.h here. */
+#include "minwindef.h"

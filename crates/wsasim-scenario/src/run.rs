@@ -1,0 +1,792 @@
+//! One run of a scenario's built-in programs, on the simulated main thread: the swarm's
+//! draw of which faults are on, the peers, the programs (listeners first), the fault
+//! thread that applies timed faults, and the wait for every program. What happened is
+//! written to a [`RunLog`] as it happens, so a run that deadlocks still tells which
+//! program was where.
+
+use crate::fault::{Fault, FaultKind, Side, Target, When};
+use crate::program::{Endpoint, ProgramKind, Protocol};
+use crate::Scenario;
+use std::sync::{Arc, Mutex, MutexGuard};
+use wsasim_core::choice::ChoiceKind;
+use wsasim_core::net::{Link, LinkOpts, SockAddr};
+use wsasim_core::provider::ProviderFault;
+use wsasim_core::time::Duration;
+use wsasim_core::{Ratio, WsaError};
+use wsasim_runtime::api::{self, *};
+
+/// A failing call a program met.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorSeen {
+    /// The call that returned it, or, for a completion status, the call that issued
+    /// the operation (`WSASend`, `WSARecv`).
+    pub api: &'static str,
+    /// The code (`WSAGetLastError`, the routine's `dwError`).
+    pub code: u32,
+    /// Whether it came as an operation's completion status.
+    pub completion: bool,
+    /// Virtual time, in nanoseconds.
+    pub at_ns: u64,
+}
+
+/// Why a built-in program failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A call failed (the last entry of the program's errors); a fault may explain it.
+    Call(ErrorSeen),
+    /// It received less than it should have; a fault on it or its partner may explain
+    /// it.
+    Short {
+        /// Bytes (TCP) or datagrams (UDP) received.
+        got: u64,
+        /// What it expected.
+        want: u64,
+    },
+    /// A byte that is not the pattern's: nothing explains that.
+    Data(String),
+    /// One of its own checks (a deliberate bug's wrong assumption) failed.
+    Check(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Call(e) => {
+                let name = WsaError(e.code).name().unwrap_or("error");
+                if e.completion {
+                    write!(f, "{} completed with {name} ({})", e.api, e.code)
+                } else {
+                    write!(f, "{} failed with {name} ({})", e.api, e.code)
+                }
+            }
+            Failure::Short { got, want } => write!(f, "received {got} of {want} expected"),
+            Failure::Data(m) | Failure::Check(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What one program did.
+#[derive(Clone, Debug, Default)]
+pub struct ProgramReport {
+    /// Its name.
+    pub name: String,
+    /// Its simulated thread id (0 before it starts).
+    pub thread: u32,
+    /// Whether its code ran to its end (a `thread-exit` fault stops it first).
+    pub finished: bool,
+    /// Its failure, if any.
+    pub failure: Option<Failure>,
+    /// Every failing call it met.
+    pub errors: Vec<ErrorSeen>,
+    /// Bytes (or datagrams) it sent.
+    pub sent: u64,
+    /// Bytes (or datagrams) it received.
+    pub received: u64,
+    /// Its current socket, if any.
+    pub socket: Option<u64>,
+    /// Every socket it created (closed for it if its thread exits by a fault).
+    pub sockets: Vec<u64>,
+    /// Its connection's local and remote addresses (to find the other end).
+    pub conn: Option<(SockAddr, SockAddr)>,
+    /// Set by a `thread-exit` fault: exit at the next call.
+    pub exit_requested: bool,
+    /// Whether it exited because of a `thread-exit` fault.
+    pub exited_by_fault: bool,
+    /// Milliseconds to sleep before each receive (`slow-receiver`, `read_delay_ms`).
+    pub read_delay_ms: u32,
+}
+
+/// One firing of a fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultFiring {
+    /// Index of the fault in the file's `[[fault]]` tables.
+    pub fault: usize,
+    /// Virtual time, in nanoseconds.
+    pub at_ns: u64,
+    /// Programs it hit as the target side (by index).
+    pub targets: Vec<usize>,
+    /// Programs at the other end of their connections.
+    pub peers: Vec<usize>,
+    /// Why it did nothing, if it did nothing (no socket yet, already closed).
+    pub missed: Option<String>,
+}
+
+/// What a run of a scenario's programs did.
+#[derive(Clone, Debug, Default)]
+pub struct RunLog {
+    /// One per `[[program]]`, in file order.
+    pub programs: Vec<ProgramReport>,
+    /// Which faults are on in this run (all of them, unless a swarm run drew).
+    pub faults_on: Vec<bool>,
+    /// Each firing, in order.
+    pub firings: Vec<FaultFiring>,
+    /// How many times each fault fired.
+    pub fired: Vec<u32>,
+    /// The kind of each fault of the scenario (for [`RunLog::explains`]).
+    pub kinds: Vec<FaultKind>,
+}
+
+impl RunLog {
+    /// Why the run failed, from the programs' side (the runtime's outcome is checked
+    /// by the caller): the first program whose failure no fault explains, in file
+    /// order; `None` when every program passed or was excused.
+    pub fn verdict(&self, scenario: &Scenario) -> Option<String> {
+        for (i, p) in self.programs.iter().enumerate() {
+            let Some(f) = &p.failure else {
+                if !p.finished && !p.exited_by_fault && p.thread != 0 {
+                    return Some(format!("program {}: did not finish", p.name));
+                }
+                continue;
+            };
+            let excused = match f {
+                Failure::Call(e) => self.explains(i, e),
+                Failure::Short { .. } => {
+                    let partners = scenario.partners(i);
+                    self.firings.iter().any(|fi| {
+                        fi.missed.is_none()
+                            && (fi.targets.contains(&i)
+                                || fi.peers.contains(&i)
+                                || partners
+                                    .iter()
+                                    .any(|j| fi.targets.contains(j) || fi.peers.contains(j)))
+                    })
+                }
+                Failure::Data(_) | Failure::Check(_) => false,
+            };
+            if !excused {
+                let why = match f {
+                    Failure::Call(_) if !self.firings.is_empty() => {
+                        format!("{f}, which no fault that fired explains")
+                    }
+                    _ => f.to_string(),
+                };
+                return Some(format!("program {}: {why}", p.name));
+            }
+        }
+        None
+    }
+
+    /// Whether a fault that fired before `e` explains it for program `i`.
+    pub fn explains(&self, i: usize, e: &ErrorSeen) -> bool {
+        self.firings.iter().any(|fi| {
+            if fi.missed.is_some() || fi.at_ns > e.at_ns {
+                return false;
+            }
+            let kind = self.kind_of(fi.fault);
+            (fi.targets.contains(&i)
+                && kind.is_some_and(|k| k.explains(Side::Target, e.api, WsaError(e.code))))
+                || (fi.peers.contains(&i)
+                    && kind.is_some_and(|k| k.explains(Side::Peer, e.api, WsaError(e.code))))
+        })
+    }
+
+    fn kind_of(&self, fault: usize) -> Option<FaultKind> {
+        self.kinds.get(fault).copied()
+    }
+}
+
+impl Scenario {
+    /// The programs whose endpoint is the other end of program `i`'s (a sender and
+    /// its receiver): same port, one connects, the other listens.
+    pub fn partners(&self, i: usize) -> Vec<usize> {
+        let ep = |k: &ProgramKind| match k {
+            ProgramKind::Sender(s) => Some(s.endpoint),
+            ProgramKind::Receiver(r) => Some(r.endpoint),
+            ProgramKind::EchoServer(e) => Some(Endpoint::Listen(e.listen)),
+            _ => None,
+        };
+        let mine = ep(&self.programs[i].kind);
+        let client_ports = |k: &ProgramKind| -> Vec<u16> {
+            match k {
+                ProgramKind::Client(c) => c
+                    .script
+                    .iter()
+                    .filter_map(|s| match s {
+                        crate::program::Step::Connect(a) => Some(a.port),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let my_ports = client_ports(&self.programs[i].kind);
+        (0..self.programs.len())
+            .filter(|&j| j != i)
+            .filter(|&j| {
+                let other = ep(&self.programs[j].kind);
+                match (mine, other) {
+                    (Some(Endpoint::Connect(a)), Some(Endpoint::Listen(b)))
+                    | (Some(Endpoint::Listen(b)), Some(Endpoint::Connect(a))) => a.port == b.port,
+                    (Some(Endpoint::Listen(b)), None) => {
+                        client_ports(&self.programs[j].kind).contains(&b.port)
+                    }
+                    (None, Some(Endpoint::Listen(b))) => my_ports.contains(&b.port),
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
+    /// What receiver `i` expects when its file does not say: the total of its sender.
+    pub fn expected_of(&self, i: usize) -> Option<u64> {
+        let ProgramKind::Receiver(r) = &self.programs[i].kind else {
+            return None;
+        };
+        if r.expect.is_some() {
+            return r.expect;
+        }
+        self.partners(i)
+            .into_iter()
+            .find_map(|j| match &self.programs[j].kind {
+                ProgramKind::Sender(s) => Some(match s.protocol {
+                    Protocol::Tcp => u64::from(s.count) * u64::from(s.size),
+                    Protocol::Udp => u64::from(s.count),
+                }),
+                _ => None,
+            })
+    }
+
+    /// The main thread of an in-process run of the scenario's built-in programs. Call
+    /// on a run's main thread, after [`Scenario::install`]; `enabled` turns faults off
+    /// (shrinking), `swarm` draws which of the enabled ones are on. Fills `log` as the
+    /// run goes and returns the main thread's exit code (0).
+    ///
+    /// # Panics
+    /// If the scenario has an external program (it runs as a child process instead).
+    pub fn run_programs(
+        self: &Arc<Self>,
+        enabled: &[bool],
+        swarm: Option<Ratio>,
+        log: &Arc<Mutex<RunLog>>,
+    ) -> u32 {
+        assert!(
+            self.external().is_none(),
+            "an external program runs as a child process"
+        );
+        let data = api::alloc(408);
+        WSAStartup(0x0202, data);
+        {
+            let mut l = lock(log);
+            l.programs = self
+                .programs
+                .iter()
+                .map(|p| ProgramReport {
+                    name: p.name.clone(),
+                    ..ProgramReport::default()
+                })
+                .collect();
+            l.fired = vec![0; self.faults.len()];
+            l.kinds = self.faults.iter().map(|f| f.kind).collect();
+        }
+        // The swarm: the seed draws which faults are on (a recorded choice per fault,
+        // so shrinking can turn one off by forcing 0).
+        let on: Vec<bool> = (0..self.faults.len())
+            .map(|i| {
+                enabled.get(i).copied().unwrap_or(true)
+                    && swarm.is_none_or(|r| api::harness_world(|w, _| w.flip(ChoiceKind::Fault, r)))
+            })
+            .collect();
+        lock(log).faults_on = on.clone();
+        let _peers = self.start_peers();
+
+        // Programs, in file order; a listening one is listening (or has failed) before
+        // the next one starts.
+        let mut handles = Vec::new();
+        for (i, p) in self.programs.iter().enumerate() {
+            let host = api::host_named(&p.host).expect("the scenario was installed");
+            let listens = matches!(
+                &p.kind,
+                ProgramKind::Sender(s) if matches!(s.endpoint, Endpoint::Listen(_))
+            ) || matches!(
+                &p.kind,
+                ProgramKind::Receiver(r) if matches!(r.endpoint, Endpoint::Listen(_))
+            ) || matches!(p.kind, ProgramKind::EchoServer(_));
+            let wait_ready = listens && u64::from(p.start_ms) * 1_000_000 <= api::now().as_nanos();
+            let ready = if wait_ready { WSACreateEvent() } else { 0 };
+            let ctx = crate::roles::Ctx {
+                scenario: Arc::clone(self),
+                log: Arc::clone(log),
+                index: i,
+                on: on.clone(),
+                ready: std::cell::Cell::new(ready),
+            };
+            let h = api::create_thread_on(host, move || crate::roles::run(ctx));
+            handles.push((i, h));
+            if wait_ready {
+                let events = api::alloc_bytes(&ready.to_le_bytes());
+                WSAWaitForMultipleEvents(1, events, TRUE, INFINITE, FALSE);
+                WSACloseEvent(ready);
+            }
+        }
+
+        // Timed faults.
+        let timed: Vec<usize> = (0..self.faults.len())
+            .filter(|&i| on[i] && matches!(self.faults[i].when, When::At(_)))
+            .collect();
+        if !timed.is_empty() {
+            let sc = Arc::clone(self);
+            let lg = Arc::clone(log);
+            let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");
+            api::create_thread_on(local, move || {
+                fault_thread(&sc, &lg, &timed);
+                0
+            });
+        }
+
+        // Wait for every program; a program stopped by a thread-exit fault has its
+        // sockets closed, as the process's cleanup would.
+        while !handles.is_empty() {
+            let raw: Vec<u8> = handles.iter().flat_map(|(_, h)| h.to_le_bytes()).collect();
+            let arr = api::alloc_bytes(&raw);
+            let r = WaitForMultipleObjects(handles.len() as u32, arr, FALSE, INFINITE);
+            let k = r as usize;
+            if k >= handles.len() {
+                break;
+            }
+            let (i, h) = handles.remove(k);
+            CloseHandle(h);
+            let (exited, sockets) = {
+                let l = lock(log);
+                let p = &l.programs[i];
+                (p.exited_by_fault, p.sockets.clone())
+            };
+            if exited {
+                for s in sockets {
+                    closesocket(s);
+                }
+            }
+        }
+        0
+    }
+}
+
+pub(crate) fn lock(log: &Arc<Mutex<RunLog>>) -> MutexGuard<'_, RunLog> {
+    log.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn sleep_until_ns(target: u64) {
+    let now = api::now().as_nanos();
+    if target > now {
+        Sleep((target - now).div_ceil(1_000_000) as u32);
+    }
+}
+
+/// Something the fault thread does at a time.
+enum Action {
+    Fire(usize),
+    /// The end of a fault that lasts (`duration_ms`).
+    End(usize, Saved),
+    /// One millisecond of a `reorder` fault.
+    ReorderTick(usize, u64, Saved),
+}
+
+/// What a lasting fault changed, to put it back.
+#[derive(Clone, Copy)]
+enum Saved {
+    None,
+    Link(Link, LinkOpts),
+    Host(u32),
+    Socket(u64),
+}
+
+/// Applies the timed faults `which`, in time order (file order at equal times).
+fn fault_thread(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, which: &[usize]) {
+    let mut agenda: Vec<(u64, u64, Action)> = which
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let When::At(ms) = sc.faults[i].when else {
+                unreachable!("only timed faults")
+            };
+            (u64::from(ms) * 1_000_000, n as u64, Action::Fire(i))
+        })
+        .collect();
+    let mut seq = agenda.len() as u64;
+    loop {
+        agenda.sort_by_key(|(at, s, _)| (*at, *s));
+        if agenda.is_empty() {
+            return;
+        }
+        let (at, _, action) = agenda.remove(0);
+        sleep_until_ns(at);
+        let later = match action {
+            Action::Fire(i) => fire(sc, log, i),
+            Action::End(i, saved) => {
+                end(sc, i, saved);
+                None
+            }
+            Action::ReorderTick(i, until, saved) => {
+                let f = &sc.faults[i];
+                if api::now().as_nanos() >= until {
+                    end(sc, i, saved);
+                    None
+                } else {
+                    reorder_tick(sc, f, saved);
+                    Some((1_000_000, Action::ReorderTick(i, until, saved)))
+                }
+            }
+        };
+        if let Some((after, a)) = later {
+            agenda.push((api::now().as_nanos() + after, seq, a));
+            seq += 1;
+        }
+    }
+}
+
+/// The current socket of program `name`, its index and its host.
+fn program_socket(
+    sc: &Scenario,
+    log: &Arc<Mutex<RunLog>>,
+    name: &str,
+) -> (usize, Option<u64>, String) {
+    let i = sc
+        .programs
+        .iter()
+        .position(|p| p.name == name)
+        .expect("parse checked the target");
+    let s = lock(log).programs[i].socket;
+    (i, s, sc.programs[i].host.clone())
+}
+
+/// The programs whose connection's other end is program `i`'s.
+fn peers_of(log: &RunLog, i: usize) -> Vec<usize> {
+    let Some((local, remote)) = log.programs[i].conn else {
+        return Vec::new();
+    };
+    (0..log.programs.len())
+        .filter(|&j| j != i && log.programs[j].conn == Some((remote, local)))
+        .collect()
+}
+
+fn target_ref(s: u64) -> Option<wsasim_core::provider::SocketRef> {
+    api::harness_world(|w, _| w.socket_target(s))
+}
+
+fn inject(f: ProviderFault) -> bool {
+    api::harness_world(|w, _| w.inject(f))
+}
+
+fn host_id(name: &str) -> u32 {
+    api::host_named(name).expect("parse checked the host").0
+}
+
+fn link_hosts(sc: &Scenario, f: &Fault) -> (wsasim_core::net::HostId, wsasim_core::net::HostId) {
+    let Target::Link(a, b) = &f.target else {
+        unreachable!("a link fault names a link")
+    };
+    let _ = sc;
+    (
+        api::host_named(a).expect("parse checked the link"),
+        api::host_named(b).expect("parse checked the link"),
+    )
+}
+
+/// Applies fault `i` now (from the fault thread, or from a program's thread for a
+/// probabilistic one). Returns what to do later for a lasting fault.
+fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, Action)> {
+    let f = &sc.faults[i];
+    let at_ns = api::now().as_nanos();
+    let mut firing = FaultFiring {
+        fault: i,
+        at_ns,
+        targets: Vec::new(),
+        peers: Vec::new(),
+        missed: None,
+    };
+    let mut later = None;
+    let duration = f.duration_ms.map(|ms| u64::from(ms) * 1_000_000);
+    match f.kind.target_kind() {
+        crate::fault::TargetKind::Link => {
+            let (a, b) = link_hosts(sc, f);
+            let (link, opts) = api::harness_world(|w, _| {
+                let net = w.network_mut();
+                (
+                    net.path(a, b).expect("parse checked the link"),
+                    net.link_opts(a, b),
+                )
+            });
+            // Every program on either end is touched (a short count is explained).
+            let names = [a, b];
+            let l = lock(log);
+            firing.targets = (0..sc.programs.len())
+                .filter(|&p| {
+                    api::host_named(&sc.programs[p].host).is_some_and(|h| names.contains(&h))
+                })
+                .collect();
+            drop(l);
+            api::harness_world(|w, _| {
+                let net = w.network_mut();
+                match f.kind {
+                    FaultKind::Latency => net.link(
+                        a,
+                        b,
+                        Link {
+                            latency: Duration::from_micros(f.latency_us.unwrap_or(0)),
+                            ..link
+                        },
+                    ),
+                    FaultKind::Bandwidth => net.link(
+                        a,
+                        b,
+                        Link {
+                            bandwidth: f.bandwidth_bps.map(|bps| bps / 8),
+                            ..link
+                        },
+                    ),
+                    FaultKind::Loss => net.set_link_opts(
+                        a,
+                        b,
+                        LinkOpts {
+                            loss: f.loss.unwrap_or(Ratio::NEVER),
+                            ..opts
+                        },
+                    ),
+                    FaultKind::Partition => {
+                        // Stream bytes sent during the partition arrive after it heals
+                        // (never out of order); datagrams are lost.
+                        let d = Duration::from_nanos(duration.unwrap_or(0));
+                        net.link(
+                            a,
+                            b,
+                            Link {
+                                latency: link.latency + d,
+                                ..link
+                            },
+                        );
+                        net.set_link_opts(
+                            a,
+                            b,
+                            LinkOpts {
+                                loss: Ratio::new(1, 1),
+                                ..opts
+                            },
+                        );
+                    }
+                    FaultKind::Reorder => {}
+                    _ => unreachable!("link faults only"),
+                }
+            });
+            let saved = Saved::Link(link, opts);
+            if f.kind == FaultKind::Reorder {
+                later = Some((
+                    0,
+                    Action::ReorderTick(i, at_ns + duration.unwrap_or(0), saved),
+                ));
+            } else if let Some(d) = duration.filter(|_| f.kind == FaultKind::Partition) {
+                later = Some((d, Action::End(i, saved)));
+            }
+        }
+        _ => {
+            let host_target = match &f.target {
+                Target::Host(h) => Some(h.clone()),
+                Target::Program(p) if f.kind == FaultKind::NetworkDown => Some(
+                    sc.programs
+                        .iter()
+                        .find(|x| &x.name == p)
+                        .expect("checked")
+                        .host
+                        .clone(),
+                ),
+                _ => None,
+            };
+            if let Some(host) = host_target {
+                // network-down: every program of the host is a target; the remote ends
+                // of their connections are aborted ("terminated due to a time-out").
+                let id = host_id(&host);
+                inject(ProviderFault::NetworkDown { host: id });
+                let l = lock(log).clone();
+                firing.targets = (0..sc.programs.len())
+                    .filter(|&p| sc.programs[p].host == host)
+                    .collect();
+                for &t in &firing.targets.clone() {
+                    for q in peers_of(&l, t) {
+                        if sc.programs[q].host != host {
+                            if let Some(r) = l.programs[q].socket.and_then(target_ref) {
+                                inject(ProviderFault::Abort(r));
+                            }
+                            firing.peers.push(q);
+                        }
+                    }
+                }
+                if let Some(d) = duration {
+                    later = Some((d, Action::End(i, Saved::Host(id))));
+                }
+            } else {
+                let Target::Program(name) = &f.target else {
+                    unreachable!("program faults name a program")
+                };
+                let (p, socket, _) = program_socket(sc, log, name);
+                firing.targets.push(p);
+                let l = lock(log).clone();
+                let peers = peers_of(&l, p);
+                let r = socket.and_then(target_ref);
+                match (f.kind, r) {
+                    (FaultKind::SlowReceiver, _) => {
+                        lock(log).programs[p].read_delay_ms = f.delay_ms;
+                    }
+                    (FaultKind::ThreadExit, _) => {
+                        lock(log).programs[p].exit_requested = true;
+                    }
+                    (_, None) => {
+                        firing.missed = Some(format!(
+                            "program {name} had no open socket at {}",
+                            api::now()
+                        ));
+                    }
+                    (FaultKind::Reset, Some(r)) => {
+                        // The other end resets: it aborts its side, this side gets the
+                        // reset. A peer that is no program of the file is not told.
+                        let peer_ref = peers
+                            .iter()
+                            .find_map(|&q| l.programs[q].socket.and_then(target_ref));
+                        match peer_ref {
+                            Some(pr) => {
+                                inject(ProviderFault::Abort(pr));
+                                firing.peers = peers.clone();
+                            }
+                            None => {
+                                inject(ProviderFault::Reset(r));
+                            }
+                        }
+                    }
+                    (FaultKind::Abort, Some(r)) => {
+                        inject(ProviderFault::Abort(r));
+                        firing.peers = peers.clone();
+                    }
+                    (FaultKind::KeepAliveFailure, Some(r)) => {
+                        inject(ProviderFault::KeepAliveFailure(r));
+                        for &q in &peers {
+                            if let Some(pr) = l.programs[q].socket.and_then(target_ref) {
+                                inject(ProviderFault::KeepAliveFailure(pr));
+                            }
+                        }
+                        firing.peers = peers.clone();
+                    }
+                    (FaultKind::TtlExpired, Some(r)) => {
+                        inject(ProviderFault::TtlExpired(r));
+                    }
+                    (FaultKind::PortUnreachable, Some(r)) => {
+                        inject(ProviderFault::PortUnreachable(r));
+                    }
+                    (FaultKind::BufferDeadlock, Some(r)) => {
+                        inject(ProviderFault::BufferDeadlock(r, f.count));
+                    }
+                    (FaultKind::TooManyOutstanding, Some(r)) => {
+                        inject(ProviderFault::TooManyOutstanding(r, f.count));
+                    }
+                    (FaultKind::StallReceiver, Some(r)) => {
+                        inject(ProviderFault::StallReceiver(r, true));
+                        if let Some(d) = duration {
+                            later = Some((d, Action::End(i, Saved::Socket(r.handle))));
+                        }
+                    }
+                    (FaultKind::ClosePending, Some(_)) => {
+                        // Another thread closes the socket while its operations pend.
+                        closesocket(socket.expect("r came from it"));
+                        firing.peers = peers.clone();
+                    }
+                    _ => unreachable!("every program fault is handled above"),
+                }
+            }
+        }
+    }
+    let mut l = lock(log);
+    if firing.missed.is_none() {
+        l.fired[i] += 1;
+    }
+    l.firings.push(firing);
+    later
+}
+
+fn end(sc: &Arc<Scenario>, i: usize, saved: Saved) {
+    let f = &sc.faults[i];
+    match saved {
+        Saved::None => {}
+        Saved::Link(link, opts) => {
+            let (a, b) = link_hosts(sc, f);
+            api::harness_world(|w, _| {
+                let net = w.network_mut();
+                net.link(a, b, link);
+                net.set_link_opts(a, b, opts);
+            });
+        }
+        Saved::Host(h) => {
+            inject(ProviderFault::NetworkUp { host: h });
+        }
+        Saved::Socket(s) => {
+            if let Some(r) = target_ref(s) {
+                inject(ProviderFault::StallReceiver(r, false));
+            }
+        }
+    }
+}
+
+/// One millisecond of a reorder fault: the link's latency becomes its normal latency
+/// plus 0, 1, 2 or 3 thirds of `latency_us` (default 1000), drawn by the seed.
+fn reorder_tick(sc: &Arc<Scenario>, f: &Fault, saved: Saved) {
+    let Saved::Link(link, _) = saved else {
+        return;
+    };
+    let (a, b) = link_hosts(sc, f);
+    let jitter = f.latency_us.unwrap_or(1000);
+    api::harness_world(|w, _| {
+        let pick = w.choose(ChoiceKind::Fault, 4);
+        let net = w.network_mut();
+        net.link(
+            a,
+            b,
+            Link {
+                latency: link.latency + Duration::from_micros(jitter * pick / 3),
+                ..link
+            },
+        );
+    });
+}
+
+/// Before a send or receive call of program `i`: a requested thread exit happens, and
+/// each probabilistic fault that targets it may fire (a recorded choice).
+pub(crate) fn before_call(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize, on: &[bool]) {
+    let name = &sc.programs[i].name;
+    for (k, f) in sc.faults.iter().enumerate() {
+        let When::Ratio { ratio, times } = f.when else {
+            continue;
+        };
+        if !on[k] || !matches!(&f.target, Target::Program(p) if p == name) {
+            continue;
+        }
+        if lock(log).fired[k] >= times {
+            continue;
+        }
+        if api::harness_world(|w, _| w.flip(ChoiceKind::Fault, ratio)) {
+            if let Some((after, action)) = fire(sc, log, k) {
+                // A lasting fault fired from a program: end it from a thread of its own.
+                let sc2 = Arc::clone(sc);
+                let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");
+                let until = api::now().as_nanos() + after;
+                let _ = Saved::None;
+                api::create_thread_on(local, move || {
+                    sleep_until_ns(until);
+                    match action {
+                        Action::End(j, saved) => end(&sc2, j, saved),
+                        Action::ReorderTick(..) | Action::Fire(_) => {}
+                    }
+                    0
+                });
+            }
+        }
+    }
+    let exit = {
+        let mut l = lock(log);
+        let p = &mut l.programs[i];
+        if p.exit_requested && !p.exited_by_fault {
+            p.exited_by_fault = true;
+            true
+        } else {
+            false
+        }
+    };
+    if exit {
+        // "All I/O initiated by a given thread is canceled when that thread exits."
+        ExitThread(0xDEAD);
+    }
+}
