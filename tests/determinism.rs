@@ -128,7 +128,11 @@ fn demo_documented_profile_seeds_give_different_runs() {
 /// (`docs/trace.md`) or the model's behaviour changes on purpose, update this constant
 /// deliberately, in the same change, and say why; an unexplained change is a determinism
 /// or behaviour regression.
-const DEMO_SEED_42_WINDOWS_TRACE_HASH: u64 = 0x30d3_2188_7d6a_6d9b;
+///
+/// History: 0x30d3_2188_7d6a_6d9b → 0x131b_68e3_d26d_bdda when `WSAStartup`'s pointer
+/// argument was renamed `data` → `wsadata` in the trace (so pointer arguments can be
+/// recognised by name and aliased for C programs).
+const DEMO_SEED_42_WINDOWS_TRACE_HASH: u64 = 0x131b_68e3_d26d_bdda;
 
 #[test]
 fn demo_seed_42_windows_trace_hash_is_pinned() {

@@ -262,7 +262,10 @@ pub fn explore(x: &Explore) -> std::io::Result<Summary> {
                 while *p < s.len() {
                     let Some(r) = &s[*p] else { break };
                     if r.verdict != Verdict::Pass {
-                        bar.suspend(|| println!("seed {}: {}", r.seed, r.reason));
+                        // A closed stdout (`| head`) is not an error of the sweep.
+                        bar.suspend(|| {
+                            let _ = writeln!(std::io::stdout(), "seed {}: {}", r.seed, r.reason);
+                        });
                     }
                     if let Some(f) = file.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
                         if let Err(e) = writeln!(f, "{}", r.to_json(&target_name)) {

@@ -67,9 +67,13 @@ fn profile(s: &str) -> Result<Profile, String> {
     Profile::from_name(s).ok_or_else(|| format!("expected windows or documented, found {s:?}"))
 }
 
-fn choices(s: &str) -> Result<Vec<u64>, String> {
+/// A replay string: picks, comma-separated (empty: every pick 0).
+#[derive(Clone, Debug)]
+struct ChoiceList(Vec<u64>);
+
+fn choices(s: &str) -> Result<ChoiceList, String> {
     if s.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(ChoiceList(Vec::new()));
     }
     s.split(',')
         .map(|p| {
@@ -77,7 +81,8 @@ fn choices(s: &str) -> Result<Vec<u64>, String> {
                 .parse::<u64>()
                 .map_err(|_| format!("expected --choices N,N,... (integers), found {p:?}"))
         })
-        .collect()
+        .collect::<Result<Vec<u64>, String>>()
+        .map(ChoiceList)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -105,7 +110,7 @@ struct OneRun {
     /// Forces these choices first (a replay string printed by `shrink`); picks past its
     /// end are 0.
     #[arg(long, value_parser = choices)]
-    choices: Option<Vec<u64>>,
+    choices: Option<ChoiceList>,
     /// Swarm: the seed also draws which faults are on.
     #[arg(long)]
     swarm: bool,
@@ -198,7 +203,7 @@ struct ShrinkArgs {
     profile: Profile,
     /// Starts from these choices instead of the seed's own.
     #[arg(long, value_parser = choices)]
-    choices: Option<Vec<u64>>,
+    choices: Option<ChoiceList>,
     /// Swarm, as the failing run had it.
     #[arg(long)]
     swarm: bool,
@@ -349,7 +354,7 @@ fn outputs(r: &RunResult, one: &OneRun) -> Result<(), ExitCode> {
 
 fn options(seed: u64, one: &OneRun) -> RunOptions {
     let mut o = RunOptions::new(seed, one.profile);
-    o.choices = one.choices.clone();
+    o.choices = one.choices.clone().map(|c| c.0);
     o.swarm = one.swarm;
     o.steps_max = one.steps_max;
     o.timeout = std::time::Duration::from_secs(one.timeout_secs);
@@ -496,7 +501,7 @@ fn cmd_shrink(a: &ShrinkArgs) -> Result<ExitCode, ExitCode> {
         return Err(ExitCode::from(EXIT_USAGE));
     }
     let mut opts = RunOptions::new(a.seed, a.profile);
-    opts.choices = a.choices.clone();
+    opts.choices = a.choices.clone().map(|c| c.0);
     opts.swarm = a.swarm;
     opts.steps_max = a.steps_max;
     let s = match shrink::shrink(&sc, &opts, a.max_runs) {

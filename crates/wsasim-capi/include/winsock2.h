@@ -330,6 +330,12 @@ typedef LPWSAPROTOCOL_INFOA LPWSAPROTOCOL_INFO;
 #define WSAResetEvent wsasim_WSAResetEvent
 #define WSAWaitForMultipleEvents wsasim_WSAWaitForMultipleEvents
 #define WSAGetOverlappedResult wsasim_WSAGetOverlappedResult
+#define WSASendTo wsasim_WSASendTo
+#define WSASendMsg wsasim_WSASendMsg
+#define WSARecvFrom wsasim_WSARecvFrom
+#define WSAIoctl wsasim_WSAIoctl
+#define sendto wsasim_sendto
+#define recvfrom wsasim_recvfrom
 #define htons wsasim_htons
 #define htonl wsasim_htonl
 #define ntohs wsasim_ntohs
@@ -372,6 +378,29 @@ int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
 int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+/* Datagrams (issue 5). WSARecvMsg has no prototype, as on Windows: it is reached
+ * through WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_WSARECVMSG) (mswsock.h's
+ * LPFN_WSARECVMSG); WSASendMsg is exported and reachable the same way. */
+int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to,
+                  int tolen);
+int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags, struct sockaddr *from,
+                    int *fromlen);
+int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                     LPDWORD lpNumberOfBytesSent, DWORD dwFlags, const struct sockaddr *lpTo,
+                     int iTolen, LPWSAOVERLAPPED lpOverlapped,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                       LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, struct sockaddr *lpFrom,
+                       LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+int WSAAPI WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+                      LPWSAOVERLAPPED lpOverlapped,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+                    LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+                    LPWSAOVERLAPPED lpOverlapped,
+                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
 
 WSAEVENT WSAAPI WSACreateEvent(void);
 BOOL WSAAPI WSACloseEvent(WSAEVENT hEvent);

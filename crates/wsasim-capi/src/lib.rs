@@ -25,6 +25,7 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod datagram;
 pub mod kernel32;
 pub mod layout;
 pub mod memory;

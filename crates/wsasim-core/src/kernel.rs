@@ -17,7 +17,8 @@ use crate::seqmap::{SeqMap, SlotMap, VecMap};
 use crate::status::NtStatus;
 use crate::thread::{Thread, ThreadId};
 use crate::time::{Clock, Instant};
-use crate::trace::{OpEvent, Record, Trace};
+use crate::trace::{Args, OpEvent, Record, Trace};
+use std::collections::BTreeMap;
 
 /// What a handle refers to.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub enum Object {
     Event(Event),
     /// A thread.
     Thread(ThreadId),
+    /// An I/O completion port.
+    Port(crate::iocp::CompletionPort),
 }
 
 /// The switch's record of a socket handle (`WPUCreateSocketHandle`'s context).
@@ -43,6 +46,8 @@ pub struct SocketEntry {
     /// The socket handle's own signalled state: set when an operation with no event and
     /// no routine completes (`wine-facts.md` O14), reset when one is issued.
     pub signaled: bool,
+    /// The completion port and key the socket is associated with, if any.
+    pub port: Option<(HANDLE, u64)>,
 }
 
 /// A breach of a documented contract, seen by the model.
@@ -71,6 +76,31 @@ pub mod rules {
         "\"must not contain duplicates if fWaitAll is TRUE\" (WSAWaitForMultipleEvents)";
 }
 
+/// The names of call arguments that are pointers into the application's memory.
+pub const POINTER_ARGS: &[&str] = &[
+    "ov",
+    "routine",
+    "buf",
+    "sent",
+    "name",
+    "msg",
+    "to",
+    "from",
+    "handles",
+    "func",
+    "events",
+    "wsadata",
+    "argp",
+    "addr",
+    "addrlen",
+    "optval",
+    "optlen",
+    "recvd",
+    "flags_ptr",
+    "control",
+    "bytes_ptr",
+];
+
 /// The kernel: everything below the providers.
 #[derive(Debug)]
 pub struct Kernel {
@@ -90,6 +120,14 @@ pub struct Kernel {
     /// signal nothing ("without setting the event object or invoking the completion
     /// routine", SDK wsacleanup).
     pub(crate) silent: bool,
+    /// The switch's SPI bookkeeping: providers' APC functions, watched requests,
+    /// layered providers' private requests (`provider/spi.rs`).
+    pub(crate) spi: crate::provider::spi::SpiState,
+    /// Set when the application's memory is the process's own (C programs): pointer
+    /// arguments are traced as aliases in order of first appearance, so address-space
+    /// layout randomisation does not change the trace.
+    pub(crate) canonical_ptrs: bool,
+    ptr_alias: BTreeMap<u64, u64>,
     next_op: u64,
     next_apc: u64,
     next_thread: u32,
@@ -109,6 +147,9 @@ impl Kernel {
             ov_in_flight: VecMap::new(),
             contract: Vec::new(),
             silent: false,
+            spi: crate::provider::spi::SpiState::default(),
+            canonical_ptrs: false,
+            ptr_alias: BTreeMap::new(),
             next_op: 1,
             next_apc: 0,
             next_thread: 0,
@@ -136,7 +177,59 @@ impl Kernel {
     #[inline]
     pub fn trace(&mut self, rec: Record) {
         let now = self.clock.now();
+        let rec = if self.canonical_ptrs {
+            self.canonicalise(rec)
+        } else {
+            rec
+        };
         self.trace.push(now, rec);
+    }
+
+    /// The alias of pointer `p` (0 stays 0): its rank among the distinct addresses seen.
+    fn alias(&mut self, p: u64) -> u64 {
+        if p == 0 {
+            return 0;
+        }
+        let next = self.ptr_alias.len() as u64 + 1;
+        *self.ptr_alias.entry(p).or_insert(next)
+    }
+
+    /// Replaces the pointer values of a record by their aliases: the arguments named in
+    /// [`POINTER_ARGS`], and the function of a user or provider APC.
+    fn canonicalise(&mut self, rec: Record) -> Record {
+        match rec {
+            Record::Call { thread, api, args } => {
+                let mut pairs = [("", 0u64); 6];
+                let n = args.as_slice().len();
+                for (i, &(k, v)) in args.as_slice().iter().enumerate() {
+                    pairs[i] = (
+                        k,
+                        if POINTER_ARGS.contains(&k) {
+                            self.alias(v)
+                        } else {
+                            v
+                        },
+                    );
+                }
+                Record::Call {
+                    thread,
+                    api,
+                    args: Args::new(&pairs[..n]),
+                }
+            }
+            Record::Apc {
+                thread,
+                what,
+                kind,
+                target,
+            } if kind != "completion" => Record::Apc {
+                thread,
+                what,
+                kind,
+                target: self.alias(target),
+            },
+            other => other,
+        }
     }
 
     /// The application's memory.
@@ -224,6 +317,7 @@ impl Kernel {
             context,
             overlapped,
             signaled: false,
+            port: None,
         }))
     }
 
@@ -282,6 +376,9 @@ impl Kernel {
             Object::Event(e) => Some(e.signaled),
             Object::Socket(e) => Some(e.signaled),
             Object::Thread(t) => Some(self.threads.get(t).is_some_and(|t| t.exit_code.is_some())),
+            // A port "is signalled" while it holds packets (GetQueuedCompletionStatus
+            // waits for one).
+            Object::Port(p) => Some(!p.packets.is_empty()),
         }
     }
 
@@ -334,6 +431,11 @@ impl Kernel {
         what: &'static str,
         bytes: u64,
     ) -> Result<u64, WsaError> {
+        // wine-facts C6: "Supplying a completion routine on a socket associated with an I/O
+        // completion port -> immediate SOCKET_ERROR + WSAEINVAL; routine never called."
+        if !routine.is_null() && self.socket_entry(socket).is_some_and(|e| e.port.is_some()) {
+            return Err(WsaError::WSAEINVAL);
+        }
         let notify = if ov.is_null() {
             Notify::Internal
         } else if !routine.is_null() {
@@ -443,10 +545,26 @@ impl Kernel {
                 self.contract(op.thread, rules::OVERLAPPED_INVALID);
             }
         }
+        // A layered provider's private request: its completion goes to the layer (what a
+        // non-IFS LSP collects on its own completion port).
+        if let Some(&provider) = self.spi.private_ovs.get(&op.ov.0) {
+            if !op.ov.is_null() {
+                self.spi
+                    .private_done
+                    .push_back(crate::provider::spi::PrivateCompletion {
+                        provider,
+                        ov: op.ov,
+                        error: status.to_wsa_exact().0,
+                        bytes,
+                        flags,
+                    });
+            }
+        }
         if self.silent && op.notify != Notify::Internal {
             self.ops.remove(&id);
             return;
         }
+        self.post_packet(&op, status, bytes);
         match op.notify {
             Notify::Event(h) => {
                 if self.set_event(h) {
@@ -489,6 +607,37 @@ impl Kernel {
             }
             // The blocked thread takes the result with `take_op`.
             Notify::Internal => {}
+        }
+    }
+
+    /// Queues the completion packet of `op` to its socket's completion port, if the
+    /// socket has one and the OVERLAPPED's `hEvent` does not have its low-order bit set
+    /// ("keeps I/O completion from being queued to the completion port").
+    fn post_packet(&mut self, op: &Op, status: NtStatus, bytes: u32) {
+        if op.ov.is_null() {
+            return;
+        }
+        let Some((port, key)) = self.socket_entry(op.socket).and_then(|e| e.port) else {
+            return;
+        };
+        let low_bit = self
+            .mem
+            .read_u64(Ptr(op.ov.0 + ovl::HEVENT))
+            .is_ok_and(|h| h & 1 == 1);
+        if low_bit {
+            return;
+        }
+        if let Some(Object::Port(p)) = self.handles.get_mut(port) {
+            p.packets.push_back(crate::iocp::Packet {
+                key,
+                overlapped: op.ov,
+                bytes,
+                status,
+            });
+            self.trace(Record::World {
+                what: "iocp_packet",
+                value: op.id,
+            });
         }
     }
 

@@ -28,6 +28,7 @@ pub mod error;
 pub mod event;
 pub mod handle;
 pub mod harness;
+pub mod iocp;
 pub mod kernel;
 pub mod memory;
 pub mod msg;

@@ -214,20 +214,23 @@ impl<K: SeqKey, V> SlotMap<K, V> {
         }
     }
 
-    /// Inserts `value` under `key`; returns the value it replaces.
-    ///
-    /// # Panics
-    /// If `key` is below the smallest key the map has held and still holds slots for
-    /// (keys come from a counter, so a new key is never smaller).
+    /// Inserts `value` under `key`; returns the value it replaces. Keys are counter
+    /// values: the vector spans from the smallest key held to the largest, so keys far
+    /// apart cost memory in between.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         if let Some(i) = self.slot(&key) {
             let e = self.slots[i].as_mut().expect("slot() found it");
             return Some(core::mem::replace(&mut e.1, value));
         }
         let base = *self.base.get_or_insert(key);
-        let i = key
-            .steps_from(base)
-            .expect("SlotMap keys come from a counter: a new key is not below the oldest");
+        if let Some(before) = base.steps_from(key).filter(|&d| d > 0) {
+            // Below the oldest key held (one removed and put back): grow at the front.
+            self.slots
+                .splice(0..0, core::iter::repeat_with(|| None).take(before));
+            self.base = Some(key);
+        }
+        let base = self.base.expect("set above");
+        let i = key.steps_from(base).expect("key >= base here");
         if i >= self.slots.len() {
             self.slots.resize_with(i + 1, || None);
         }
@@ -481,7 +484,9 @@ mod tests {
                     }
                 }
                 _ => {
-                    if b.contains_key(&pick) {
+                    // Replace a key, or put back one that was removed (possibly the
+                    // oldest, below the map's first slot).
+                    if pick > 0 && pick < next {
                         assert_eq!(m.insert(pick, step), b.insert(pick, step));
                     }
                 }

@@ -97,6 +97,17 @@ pub enum Resume {
     Connect,
     /// A lingering `closesocket`: 0.
     Close,
+    /// `GetQueuedCompletionStatus`: dequeue a packet.
+    Dequeue {
+        /// The port.
+        port: u64,
+        /// `lpNumberOfBytesTransferred`.
+        lp_bytes: Ptr,
+        /// `lpCompletionKey`.
+        lp_key: Ptr,
+        /// `lpOverlapped` (receives the packet's OVERLAPPED pointer).
+        lp_ov: Ptr,
+    },
 }
 
 /// A thread's wait.

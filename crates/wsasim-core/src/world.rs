@@ -106,7 +106,10 @@ impl World {
 
     /// A world over the given memory and network (the C ABI passes the process's memory).
     pub fn with_memory(config: Config, mem: Box<dyn UserMemory>, net: Network) -> World {
+        let mut mem = mem;
+        let host_memory = mem.as_sim().is_none();
         let mut k = Kernel::new(config, mem);
+        k.canonical_ptrs = host_memory;
         let main = k.create_thread();
         k.trace(Record::World {
             what: "start",
@@ -417,6 +420,20 @@ impl World {
                     kind: apc.kind_name(),
                     target: apc.target(),
                 });
+                // A provider's own APC function (WPUQueueApc): the switch runs it here;
+                // the client routine it invokes runs inside this APC frame.
+                if let ApcKind::Provider { func, context, .. } = apc.kind {
+                    if let Some(&p) = self.k.spi.apc_fns.get(&func.0) {
+                        if let Some(routine) = self.run_provider_apc(t, p, func, context) {
+                            return Poll::RunApc(Apc {
+                                seq: apc.seq,
+                                kind: routine,
+                            });
+                        }
+                        self.apc_done(t);
+                        return self.poll_thread(t);
+                    }
+                }
                 if let ApcKind::CompletionRoutine { op, socket, .. } = apc.kind {
                     self.k.trace(Record::Op {
                         op,
@@ -437,6 +454,168 @@ impl World {
         }
         Poll::Blocked {
             deadline: w.deadline,
+        }
+    }
+
+    /// Runs provider `p`'s own APC function on `t` (inside the `Frame::Apc` already
+    /// pushed). If it invoked the client's routine, returns that routine's APC for the
+    /// embedder to run: the same arguments, in the same alertable wait, under the same
+    /// non-nesting rule as a base provider's routine.
+    fn run_provider_apc(
+        &mut self,
+        t: ThreadId,
+        p: usize,
+        func: Ptr,
+        context: u64,
+    ) -> Option<ApcKind> {
+        self.k.spi.apc_thread = Some(t);
+        self.k.spi.routine_call = None;
+        self.providers[p].run_apc(&mut self.k, t, func, context);
+        self.k.spi.apc_thread = None;
+        let call = self.k.spi.routine_call.take()?;
+        // "However, for a given socket, I/O completion routines cannot be nested."
+        let th = self.k.thread_mut(t);
+        let outer = th.frames.len().saturating_sub(1);
+        let nested = th.frames[..outer]
+            .iter()
+            .any(|f| matches!(f, Frame::Apc { socket: Some(s), .. } if *s == call.socket));
+        if let Some(Frame::Apc { socket, .. }) = th.frames.last_mut() {
+            *socket = Some(call.socket);
+        }
+        if nested {
+            self.k
+                .contract(t, crate::provider::spi::rules::ROUTINES_NESTED);
+        }
+        self.k.trace(Record::Op {
+            op: call.op,
+            socket: call.socket,
+            event: OpEvent::Delivered,
+            a: u64::from(t.0),
+            b: 0,
+        });
+        Some(ApcKind::CompletionRoutine {
+            routine: call.routine,
+            error: call.error,
+            bytes: call.bytes,
+            overlapped: call.ov,
+            flags: call.flags,
+            socket: call.socket,
+            op: call.op,
+        })
+    }
+
+    /// Stacks `layer` on the provider that serves `scope` (the base provider for
+    /// [`LayerScope::NewSockets`]): sockets created afterwards in the scope go through
+    /// the layer's `WSPSend`. Returns the stack's index. Layers stack: installing a
+    /// second one puts it above the first.
+    pub fn install_layered_provider(
+        &mut self,
+        layer: Box<dyn crate::provider::layered::Layer>,
+        scope: crate::provider::layered::LayerScope,
+    ) -> usize {
+        use crate::provider::layered::{LayerScope, LayeredStack};
+        let p = match scope {
+            LayerScope::NewSockets => 0,
+            LayerScope::Protocol { af, ty, protocol } => (0..self.providers.len())
+                .find(|&i| self.providers[i].supports(af, ty, protocol))
+                .unwrap_or(0),
+        };
+        let apc_fn = self.provider_code(p);
+        let lower = self.providers.remove(p);
+        self.providers.insert(
+            p,
+            Box::new(LayeredStack::new(layer, lower, p, scope, apc_fn)),
+        );
+        p
+    }
+
+    /// A code address for provider `p`'s own APC function. The switch runs these
+    /// itself, so they live outside the application's address space.
+    pub(crate) fn provider_code(&mut self, p: usize) -> Ptr {
+        let spi = &mut self.k.spi;
+        spi.next_code += 1;
+        let f = Ptr(0xFFFF_F000_0000_0000 + spi.next_code * 16);
+        spi.apc_fns.insert(f.0, p);
+        f
+    }
+
+    /// The SPI client's view: calls the `WSPSend` of `s`'s provider directly, with no
+    /// switch validation in front, for tests of provider semantics. Returns 0 or
+    /// `SOCKET_ERROR` with the code in `lp_errno`; `lp_number_of_bytes_sent` is written
+    /// only on 0. `WSAENOTSOCK` for a handle that is not a socket.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spi_send(
+        &mut self,
+        t: ThreadId,
+        s: SOCKET,
+        lp_buffers: &[crate::memory::WsaBuf],
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_errno: &mut i32,
+    ) -> i32 {
+        let Ok((p, r, _)) = self.socket_ref(s) else {
+            *lp_errno = WsaError::WSAENOTSOCK.0 as i32;
+            return SOCKET_ERROR;
+        };
+        let tid = crate::provider::WsaThreadId::of(&self.k, t);
+        self.providers[p].wsp_send(
+            &mut self.k,
+            r,
+            lp_buffers,
+            lp_buffers.len() as u32,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            &tid,
+            lp_errno,
+        )
+    }
+
+    /// The upcall table, as the base provider (index 0) would use it: for tests of the
+    /// upcalls themselves.
+    pub fn upcalls(&mut self) -> crate::provider::Upcalls<'_> {
+        crate::provider::Upcalls::new(&mut self.k, 0)
+    }
+
+    /// The `WSATHREADID` the switch passes for calls made on `t`.
+    pub fn thread_id_of(&self, t: ThreadId) -> crate::provider::WsaThreadId {
+        crate::provider::WsaThreadId::of(&self.k, t)
+    }
+
+    /// Calls provider `p`'s `WSPSend` the way the switch does: with a `WSATHREADID` for
+    /// `t`, and the result folded back into a `Result`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn dispatch_wsp_send(
+        &mut self,
+        p: usize,
+        r: SocketRef,
+        bufs: &[crate::memory::WsaBuf],
+        flags: u32,
+        ov: Ptr,
+        routine: Ptr,
+        t: ThreadId,
+    ) -> Result<u32, WsaError> {
+        let tid = crate::provider::WsaThreadId::of(&self.k, t);
+        let (mut sent, mut errno) = (0u32, 0i32);
+        let rc = self.providers[p].wsp_send(
+            &mut self.k,
+            r,
+            bufs,
+            bufs.len() as u32,
+            &mut sent,
+            flags,
+            ov,
+            routine,
+            &tid,
+            &mut errno,
+        );
+        if rc == 0 {
+            Ok(sent)
+        } else {
+            Err(WsaError(errno as u32))
         }
     }
 
@@ -592,6 +771,9 @@ impl World {
     /// will ever happen again (every waiting thread is then deadlocked).
     pub fn step(&mut self) -> bool {
         let Some(at) = self.next_event() else {
+            // Nothing will ever happen again: a request a provider still holds will
+            // never have its completion indicated.
+            crate::provider::spi::report_never_completed(&mut self.k);
             return false;
         };
         if at > self.k.now() {

@@ -300,6 +300,191 @@ pub fn recv(s: SOCKET, buf: Ptr, len: i32, flags: i32) -> i32 {
     i32_of(call(|w, t| w.recv(t, s, buf, len, flags)))
 }
 
+// ----- datagrams (issue 5) --------------------------------------------------------------
+
+/// `int WSASendMsg(SOCKET, LPWSAMSG, DWORD, LPDWORD, LPWSAOVERLAPPED,
+/// LPWSAOVERLAPPED_COMPLETION_ROUTINE)`.
+pub fn WSASendMsg(
+    s: SOCKET,
+    lpMsg: Ptr,
+    dwFlags: u32,
+    lpNumberOfBytesSent: Ptr,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+) -> i32 {
+    i32_of(call(|w, t| {
+        w.wsa_send_msg(
+            t,
+            s,
+            lpMsg,
+            dwFlags,
+            lpNumberOfBytesSent,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
+    }))
+}
+
+/// `int WSARecvMsg(SOCKET, LPWSAMSG, LPDWORD, LPWSAOVERLAPPED,
+/// LPWSAOVERLAPPED_COMPLETION_ROUTINE)` (on Windows reached through
+/// `WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_WSARECVMSG)`).
+pub fn WSARecvMsg(
+    s: SOCKET,
+    lpMsg: Ptr,
+    lpdwNumberOfBytesRecvd: Ptr,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+) -> i32 {
+    i32_of(call(|w, t| {
+        w.wsa_recv_msg(
+            t,
+            s,
+            lpMsg,
+            lpdwNumberOfBytesRecvd,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
+    }))
+}
+
+/// `int WSASendTo(SOCKET, LPWSABUF, DWORD, LPDWORD, DWORD, const sockaddr*, int,
+/// LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE)`.
+#[allow(clippy::too_many_arguments)]
+pub fn WSASendTo(
+    s: SOCKET,
+    lpBuffers: Ptr,
+    dwBufferCount: u32,
+    lpNumberOfBytesSent: Ptr,
+    dwFlags: u32,
+    lpTo: Ptr,
+    iTolen: i32,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+) -> i32 {
+    i32_of(call(|w, t| {
+        w.wsa_send_to(
+            t,
+            s,
+            lpBuffers,
+            dwBufferCount,
+            lpNumberOfBytesSent,
+            dwFlags,
+            lpTo,
+            iTolen,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
+    }))
+}
+
+/// `int sendto(SOCKET, const char*, int, int, const sockaddr*, int)`.
+pub fn sendto(s: SOCKET, buf: Ptr, len: i32, flags: i32, to: Ptr, tolen: i32) -> i32 {
+    i32_of(call(|w, t| w.sendto(t, s, buf, len, flags, to, tolen)))
+}
+
+/// `int recvfrom(SOCKET, char*, int, int, sockaddr*, int*)`.
+pub fn recvfrom(s: SOCKET, buf: Ptr, len: i32, flags: i32, from: Ptr, fromlen: Ptr) -> i32 {
+    i32_of(call(|w, t| {
+        w.recvfrom(t, s, buf, len, flags, from, fromlen)
+    }))
+}
+
+/// `int WSARecvFrom(SOCKET, LPWSABUF, DWORD, LPDWORD, LPDWORD, sockaddr*, LPINT,
+/// LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE)`.
+#[allow(clippy::too_many_arguments)]
+pub fn WSARecvFrom(
+    s: SOCKET,
+    lpBuffers: Ptr,
+    dwBufferCount: u32,
+    lpNumberOfBytesRecvd: Ptr,
+    lpFlags: Ptr,
+    lpFrom: Ptr,
+    lpFromlen: Ptr,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+) -> i32 {
+    i32_of(call(|w, t| {
+        w.wsa_recv_from(
+            t,
+            s,
+            lpBuffers,
+            dwBufferCount,
+            lpNumberOfBytesRecvd,
+            lpFlags,
+            lpFrom,
+            lpFromlen,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
+    }))
+}
+
+/// `int WSAIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD, LPWSAOVERLAPPED,
+/// LPWSAOVERLAPPED_COMPLETION_ROUTINE)`. `SIO_GET_EXTENSION_FUNCTION_POINTER` writes the
+/// model's tokens ([`wsasim_core::EXT_FN_WSASENDMSG`], [`wsasim_core::EXT_FN_WSARECVMSG`]):
+/// a Rust program calls [`WSASendMsg`] and [`WSARecvMsg`] instead.
+#[allow(clippy::too_many_arguments)]
+pub fn WSAIoctl(
+    s: SOCKET,
+    dwIoControlCode: u32,
+    lpvInBuffer: Ptr,
+    cbInBuffer: u32,
+    lpvOutBuffer: Ptr,
+    cbOutBuffer: u32,
+    lpcbBytesReturned: Ptr,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+) -> i32 {
+    WSAIoctlThen(
+        s,
+        dwIoControlCode,
+        lpvInBuffer,
+        cbInBuffer,
+        lpvOutBuffer,
+        cbOutBuffer,
+        lpcbBytesReturned,
+        lpOverlapped,
+        lpCompletionRoutine,
+        |_, _| {},
+    )
+}
+
+/// [`WSAIoctl`], then `after(world, result)` on the model before the call's scheduling
+/// point, so no other thread sees memory in between: the C ABI replaces the extension
+/// function tokens with the addresses of its own functions there.
+#[allow(clippy::too_many_arguments)]
+pub fn WSAIoctlThen(
+    s: SOCKET,
+    dwIoControlCode: u32,
+    lpvInBuffer: Ptr,
+    cbInBuffer: u32,
+    lpvOutBuffer: Ptr,
+    cbOutBuffer: u32,
+    lpcbBytesReturned: Ptr,
+    lpOverlapped: Ptr,
+    lpCompletionRoutine: Ptr,
+    after: impl FnOnce(&mut wsasim_core::World, i32),
+) -> i32 {
+    i32_of(call(|w, t| {
+        let c = w.wsa_ioctl(
+            t,
+            s,
+            dwIoControlCode,
+            lpvInBuffer,
+            cbInBuffer,
+            lpvOutBuffer,
+            cbOutBuffer,
+            lpcbBytesReturned,
+            lpOverlapped,
+            lpCompletionRoutine,
+        );
+        if let wsasim_core::Call::Done(v) = c {
+            after(w, i32_of(v));
+        }
+        c
+    }))
+}
+
 // ----- events, waits, APCs --------------------------------------------------------------
 
 /// `WSAEVENT WSACreateEvent(void)`.
@@ -401,6 +586,64 @@ pub fn WaitForMultipleObjectsEx(
     call(|w, t| {
         w.wait_for_multiple_objects_ex(t, nCount, lpHandles, bWaitAll, dwMilliseconds, bAlertable)
     }) as u32
+}
+
+// ----- completion ports -----------------------------------------------------------------
+
+/// `HANDLE CreateIoCompletionPort(HANDLE, HANDLE, ULONG_PTR, DWORD)`.
+pub fn CreateIoCompletionPort(
+    FileHandle: HANDLE,
+    ExistingCompletionPort: HANDLE,
+    CompletionKey: u64,
+    NumberOfConcurrentThreads: u32,
+) -> HANDLE {
+    call(|w, t| {
+        wsasim_core::Call::Done(w.create_io_completion_port(
+            t,
+            FileHandle,
+            ExistingCompletionPort,
+            CompletionKey,
+            NumberOfConcurrentThreads,
+        ) as i64)
+    }) as u64
+}
+
+/// `BOOL GetQueuedCompletionStatus(HANDLE, LPDWORD, PULONG_PTR, LPOVERLAPPED*, DWORD)`.
+pub fn GetQueuedCompletionStatus(
+    CompletionPort: HANDLE,
+    lpNumberOfBytesTransferred: Ptr,
+    lpCompletionKey: Ptr,
+    lpOverlapped: Ptr,
+    dwMilliseconds: u32,
+) -> i32 {
+    i32_of(call(|w, t| {
+        w.get_queued_completion_status(
+            t,
+            CompletionPort,
+            lpNumberOfBytesTransferred,
+            lpCompletionKey,
+            lpOverlapped,
+            dwMilliseconds,
+        )
+    }))
+}
+
+/// `BOOL PostQueuedCompletionStatus(HANDLE, DWORD, ULONG_PTR, LPOVERLAPPED)`.
+pub fn PostQueuedCompletionStatus(
+    CompletionPort: HANDLE,
+    dwNumberOfBytesTransferred: u32,
+    dwCompletionKey: u64,
+    lpOverlapped: Ptr,
+) -> i32 {
+    i32_of(call(|w, t| {
+        wsasim_core::Call::Done(i64::from(w.post_queued_completion_status(
+            t,
+            CompletionPort,
+            dwNumberOfBytesTransferred,
+            dwCompletionKey,
+            lpOverlapped,
+        )))
+    }))
 }
 
 // ----- threads --------------------------------------------------------------------------

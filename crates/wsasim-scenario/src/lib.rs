@@ -97,6 +97,23 @@ pub struct Host {
     pub name: String,
     /// Its addresses (loopback is implicit on every host).
     pub addrs: Vec<IpAddr>,
+    /// The prefix length of each address, in the order of `addrs` (`"10.0.0.2/16"`;
+    /// without one, /24 for IPv4 and /64 for IPv6, the network's defaults).
+    pub prefixes: Vec<u8>,
+}
+
+/// A route table entry (`[[route]]`): `host` sends what is for `dest/prefix` to its
+/// neighbour `via`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The host whose table holds it.
+    pub host: String,
+    /// The destination network (host bits zero).
+    pub dest: IpAddr,
+    /// Its prefix length (0: a default route).
+    pub prefix: u8,
+    /// The gateway: a host linked to `host`.
+    pub via: String,
 }
 
 /// A link between two hosts (`[[link]]`), the same in both directions.
@@ -108,6 +125,10 @@ pub struct Link {
     pub latency_us: u64,
     /// Bits per second; `None` (the default) is unlimited.
     pub bandwidth_bps: Option<u64>,
+    /// The largest IP packet it carries in one piece (`None`: 1500).
+    pub mtu: Option<u32>,
+    /// The chance that a datagram fragment crossing it is lost (`None`: never).
+    pub loss: Option<wsasim_core::Ratio>,
 }
 
 /// How a peer closes a connection (`close`).
@@ -208,6 +229,7 @@ pub struct Scenario {
     text: String,
     hosts: Vec<Host>,
     links: Vec<Link>,
+    routes: Vec<Route>,
     peers: Vec<Peer>,
     programs: Vec<Program>,
     faults: Vec<Fault>,
@@ -249,6 +271,11 @@ impl Scenario {
     /// The `[[link]]` tables, in file order.
     pub fn links(&self) -> &[Link] {
         &self.links
+    }
+
+    /// The `[[route]]` tables, in file order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
     }
 
     /// The `[[peer]]` tables, in file order.
@@ -301,9 +328,10 @@ impl Scenario {
         out
     }
 
-    /// Adds the scenario's hosts, addresses and links to the world's network before the
-    /// run. A `[[host]]` whose name the network already has (`"local"`, the program's
-    /// host) gets the addresses added; the others are new hosts.
+    /// Adds the scenario's hosts, addresses (with their prefix lengths), links (with
+    /// their MTU and loss) and routes to the world's network before the run. A
+    /// `[[host]]` whose name the network already has (`"local"`, the program's host) gets
+    /// the addresses added; the others are new hosts.
     pub fn install(&self, world: &mut World) {
         let net = world.network_mut();
         for h in &self.hosts {
@@ -311,28 +339,34 @@ impl Scenario {
                 .hosts()
                 .find(|(_, nh)| nh.name == h.name)
                 .map(|(id, _)| id);
-            match existing {
-                Some(id) => {
-                    let addrs = &mut net.host_mut(id).addrs;
-                    for a in &h.addrs {
-                        if !addrs.contains(a) {
-                            addrs.push(*a);
-                        }
-                    }
-                }
-                None => {
-                    net.add_host(&h.name, &h.addrs);
-                }
+            let id = existing.unwrap_or_else(|| net.add_host(&h.name, &[]));
+            for (i, a) in h.addrs.iter().enumerate() {
+                let prefix = h.prefixes.get(i).copied().unwrap_or(match a {
+                    IpAddr::V4(_) => wsasim_core::net::DEFAULT_PREFIX_V4,
+                    IpAddr::V6(_) => wsasim_core::net::DEFAULT_PREFIX_V6,
+                });
+                net.add_address(id, *a, prefix);
             }
         }
+        let id = |net: &wsasim_core::net::Network, name: &str| {
+            net.hosts()
+                .find(|(_, nh)| nh.name == name)
+                .map(|(id, _)| id)
+                .expect("the hosts were added above or checked by parse")
+        };
         for l in &self.links {
-            let id = |name: &str| {
-                net.hosts()
-                    .find(|(_, nh)| nh.name == name)
-                    .map(|(id, _)| id)
-                    .expect("the link's hosts were added above or checked by parse")
-            };
-            let (a, b) = (id(&l.between[0]), id(&l.between[1]));
+            let (a, b) = (id(net, &l.between[0]), id(net, &l.between[1]));
+            if l.mtu.is_some() || l.loss.is_some() {
+                let d = wsasim_core::net::LinkOpts::default();
+                net.set_link_opts(
+                    a,
+                    b,
+                    wsasim_core::net::LinkOpts {
+                        mtu: l.mtu.unwrap_or(d.mtu),
+                        loss: l.loss.unwrap_or(d.loss),
+                    },
+                );
+            }
             net.link(
                 a,
                 b,
@@ -342,6 +376,10 @@ impl Scenario {
                     bandwidth: l.bandwidth_bps.map(|bps| bps / 8),
                 },
             );
+        }
+        for r in &self.routes {
+            let (h, via) = (id(net, &r.host), id(net, &r.via));
+            net.add_route(h, r.dest, r.prefix, via);
         }
     }
 

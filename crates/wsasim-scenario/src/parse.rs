@@ -3,6 +3,7 @@
 //! file is the one reported, at the line and column of its key or value.
 
 mod extra;
+mod network;
 
 use crate::{
     Close, Host, Link, Mode, Payload, Peer, Read, Role, Scenario, ScenarioError, TcpClient,
@@ -37,16 +38,16 @@ const CLOSE: &str = r#""graceful" | "reset""#;
 const MODE: &str = r#""echo" | "discard""#;
 const ACCEPT: &str = "<connections to accept: an integer from 1 to 4294967295>";
 const HOST_NAME: &str = r#""<host name>" (not empty)"#;
-const ADDRS: &str = r#"["<IP address>", ...] (e.g. ["10.0.0.2"])"#;
+const ADDRS: &str = r#"["<IP address>[/<prefix length>]", ...] (e.g. ["10.0.0.2/24"])"#;
 const BETWEEN: &str = r#"["<host>", "<host>"] (two different hosts)"#;
 const LATENCY: &str = "<one-way latency in microseconds: an integer ≥ 0>";
 const BANDWIDTH: &str = "<bits per second: an integer ≥ 8>";
 
 const TOP_KEYS: &[&str] = &[
-    "host", "link", "peer", "program", "fault", "swarm", "expect",
+    "host", "link", "route", "peer", "program", "fault", "swarm", "expect",
 ];
 const HOST_KEYS: &[&str] = &["name", "addrs"];
-const LINK_KEYS: &[&str] = &["between", "latency_us", "bandwidth_bps"];
+const LINK_KEYS: &[&str] = &["between", "latency_us", "bandwidth_bps", "mtu", "loss"];
 const PEER_KEYS: &[&str] = &["kind", "host", "start_ms", "close"];
 const CLIENT_KEYS: &[&str] = &[
     "connect",
@@ -270,6 +271,7 @@ pub(crate) fn scenario(file: &str, text: &str) -> Result<Scenario, ScenarioError
 
     let host_tables = tables(&src, "host", doc)?;
     let link_tables = tables(&src, "link", doc)?;
+    let route_tables = tables(&src, "route", doc)?;
     let peer_tables = tables(&src, "peer", doc)?;
 
     let program_tables = tables(&src, "program", doc)?;
@@ -279,6 +281,7 @@ pub(crate) fn scenario(file: &str, text: &str) -> Result<Scenario, ScenarioError
 
     let hosts = parse_hosts(&src, &host_tables)?;
     let links = parse_links(&src, &link_tables, &hosts)?;
+    let routes = network::parse_routes(&src, &route_tables, &hosts, &links)?;
     let peers = parse_peers(&src, &peer_tables, &hosts)?;
     let programs = extra::parse_programs(&src, &program_tables, &hosts, &peers)?;
     let faults = extra::parse_faults(&src, &fault_tables, &links, &programs, &hosts)?;
@@ -293,6 +296,7 @@ pub(crate) fn scenario(file: &str, text: &str) -> Result<Scenario, ScenarioError
         text: text.to_string(),
         hosts,
         links,
+        routes,
         peers,
         programs,
         faults,
@@ -325,19 +329,27 @@ fn parse_hosts(src: &Src<'_>, tables: &[Table<'_, '_>]) -> Result<Vec<Host>, Sce
         }
         names.insert(name.to_string(), src.line(&name_span));
         let mut addrs = Vec::new();
+        let mut prefixes = Vec::new();
         if let Some((_, v)) = t.get("addrs") {
             let DeValue::Array(items) = v.get_ref() else {
                 return Err(src.err(&v.span(), expected("addrs", ADDRS, v.get_ref())));
             };
             for item in items.iter() {
                 let span = item.span();
-                let ip = match item.get_ref() {
-                    DeValue::String(s) => IpAddr::parse(s),
-                    _ => None,
-                };
-                let Some(ip) = ip else {
+                let DeValue::String(text) = item.get_ref() else {
                     return Err(src.err(&span, expected("addrs", ADDRS, item.get_ref())));
                 };
+                let (ip, prefix) = network::host_addr(text).map_err(|why| {
+                    network::bad_host_addr(src, &span, text, ADDRS, why, item.get_ref())
+                })?;
+                if ip.directed_broadcast(prefix) == Some(ip) {
+                    return Err(src.err(
+                        &span,
+                        format!(
+                            "{text} is the broadcast address of its subnet; expected addrs = {ADDRS}"
+                        ),
+                    ));
+                }
                 if ip.is_loopback() || ip.is_unspecified() || ip.is_broadcast() {
                     return Err(src.err(
                         &span,
@@ -356,11 +368,13 @@ fn parse_hosts(src: &Src<'_>, tables: &[Table<'_, '_>]) -> Result<Vec<Host>, Sce
                 }
                 owners.insert(ip, (name.to_string(), src.line(&span)));
                 addrs.push(ip);
+                prefixes.push(prefix);
             }
         }
         hosts.push(Host {
             name: name.to_string(),
             addrs,
+            prefixes,
         });
     }
     Ok(hosts)
@@ -453,10 +467,13 @@ fn parse_links(
             .int("latency_us", LATENCY, 0, i128::from(i64::MAX / 1000))?
             .unwrap_or(100);
         let bandwidth_bps = t.int("bandwidth_bps", BANDWIDTH, 8, i128::from(i64::MAX))?;
+        let (mtu, loss) = network::link_opts(t)?;
         links.push(Link {
             between: [pair[0].0.to_string(), pair[1].0.to_string()],
             latency_us,
             bandwidth_bps,
+            mtu,
+            loss,
         });
     }
     Ok(links)
@@ -749,14 +766,16 @@ read = "none"
             vec![
                 Host {
                     name: "local".into(),
-                    addrs: vec![IpAddr::parse("10.0.0.1").unwrap()]
+                    addrs: vec![IpAddr::parse("10.0.0.1").unwrap()],
+                    prefixes: vec![24],
                 },
                 Host {
                     name: "b".into(),
                     addrs: vec![
                         IpAddr::parse("10.0.0.2").unwrap(),
                         IpAddr::parse("fe80::2").unwrap()
-                    ]
+                    ],
+                    prefixes: vec![24, 64],
                 },
             ]
         );
@@ -766,6 +785,8 @@ read = "none"
                 between: ["local".into(), "b".into()],
                 latency_us: 1000,
                 bandwidth_bps: Some(8_000_000),
+                mtu: None,
+                loss: None,
             }]
         );
         assert_eq!(
@@ -877,7 +898,7 @@ read = "none"
         assert_eq!((l, c), (2, 3));
         assert_eq!(
             m,
-            "unknown key \"peers\" in the scenario; expected one of: host, link, peer, program, fault, swarm, expect"
+            "unknown key \"peers\" in the scenario; expected one of: host, link, route, peer, program, fault, swarm, expect"
         );
     }
 
@@ -917,7 +938,7 @@ read = "none"
         assert_eq!((l, c), (3, 1));
         assert_eq!(
             m,
-            "unknown key \"latency\" in [[link]]; expected one of: between, latency_us, bandwidth_bps"
+            "unknown key \"latency\" in [[link]]; expected one of: between, latency_us, bandwidth_bps, mtu, loss"
         );
     }
 
@@ -1063,7 +1084,7 @@ read = "none"
         assert_eq!((l, c), (3, 22));
         assert_eq!(
             m,
-            "expected addrs = [\"<IP address>\", ...] (e.g. [\"10.0.0.2\"]), found \"10.0.0\""
+            "expected addrs = [\"<IP address>[/<prefix length>]\", ...] (e.g. [\"10.0.0.2/24\"]), found \"10.0.0\""
         );
         let (l, c, _) = err("[[host]]\nname = \"b\"\naddrs = \"10.0.0.2\"\n");
         assert_eq!((l, c), (3, 9));

@@ -22,6 +22,8 @@ const CHUNK: usize = 64 * 1024;
 const WOULDBLOCK_MAX: u32 = 60_000;
 /// Connect attempts refused with `WSAECONNREFUSED` before giving up, 10 ms apart.
 const CONNECT_ATTEMPTS: u32 = 100;
+/// Handled errors recorded per program (failures are always recorded).
+const ERRORS_MAX: usize = 100;
 
 /// What a role's thread gets.
 pub(crate) struct Ctx {
@@ -47,14 +49,44 @@ impl Ctx {
     }
 
     fn fail_with(&self, api: &'static str, code: u32, completion: bool) -> Failure {
+        Failure::Call(self.record(api, code, completion, false))
+    }
+
+    /// Records an error the program met (handled ones: at most [`ERRORS_MAX`]).
+    fn record(&self, api: &'static str, code: u32, completion: bool, handled: bool) -> ErrorSeen {
         let e = ErrorSeen {
             api,
             code,
             completion,
+            handled,
             at_ns: api::now().as_nanos(),
         };
-        self.log().programs[self.index].errors.push(e.clone());
-        Failure::Call(e)
+        let mut l = self.log();
+        let errors = &mut l.programs[self.index].errors;
+        if errors.len() < ERRORS_MAX || !handled {
+            errors.push(e.clone());
+        }
+        e
+    }
+
+    /// The failure of a `WSAGetOverlappedResult` that returned FALSE: the operation's
+    /// status (reported under the call that issued it), or the call's own error (a
+    /// closed socket: `WSAENOTSOCK`).
+    fn overlapped_failure(&self, op_api: &'static str) -> Failure {
+        let code = WSAGetLastError() as u32;
+        let own = [
+            WsaError::WSAENOTSOCK,
+            WsaError::WSA_INVALID_HANDLE,
+            WsaError::WSA_INVALID_PARAMETER,
+            WsaError::WSA_IO_INCOMPLETE,
+            WsaError::WSAEFAULT,
+            WsaError::WSANOTINITIALISED,
+        ];
+        if own.contains(&WsaError(code)) {
+            self.fail_with("WSAGetOverlappedResult", code, false)
+        } else {
+            self.fail_with(op_api, code, true)
+        }
     }
 
     fn before(&self) {
@@ -304,11 +336,12 @@ fn sender(ctx: &Ctx, snd: &Sender) -> R<()> {
     result
 }
 
-/// Where buffer `k` of a sender starts in its stream.
+/// Where buffer `k` of a sender starts in the pattern: its offset in the stream (TCP);
+/// for UDP, `k`, so the first byte numbers the datagram (mod 256).
 fn offset_of(snd: &Sender, k: u32) -> u64 {
     match snd.protocol {
         Protocol::Tcp => u64::from(k) * u64::from(snd.size),
-        Protocol::Udp => 0,
+        Protocol::Udp => u64::from(k),
     }
 }
 
@@ -457,6 +490,7 @@ fn send_overlapped(
             if e == WsaError::WSAEWOULDBLOCK.0 {
                 // "There are too many outstanding overlapped I/O requests": wait for one
                 // to complete, then try again.
+                ctx.record("WSASend", e, false, true);
                 refused += 1;
                 if refused > WOULDBLOCK_MAX {
                     return Err(ctx.fail_with("WSASend", e, false));
@@ -475,7 +509,11 @@ fn send_overlapped(
                 let (slot, _) = *in_flight.front().expect("something is in flight");
                 let sl = &slots[slot];
                 let events = api::alloc_bytes(&sl.event.to_le_bytes());
-                loop {
+                // HasOverlappedIoCompleted: Internal is no longer STATUS_PENDING (a
+                // shared, reused structure may already have been waited for).
+                let internal = api::harness_world(|w, _| w.overlapped_internal(sl.ov));
+                let pending = internal == Some(0x103);
+                while pending {
                     let r = WSAWaitForMultipleEvents(1, events, TRUE, INFINITE, TRUE);
                     if r == WSA_WAIT_FAILED {
                         return Err(ctx.fail("WSAWaitForMultipleEvents"));
@@ -485,8 +523,7 @@ fn send_overlapped(
                     }
                 }
                 if WSAGetOverlappedResult(s, sl.ov, bytes, FALSE, flags) == 0 {
-                    let e = WSAGetLastError() as u32;
-                    return Err(ctx.fail_with("WSASend", e, true));
+                    return Err(ctx.overlapped_failure("WSASend"));
                 }
                 ctx.add_sent(u64::from(api::read_u32(bytes)));
                 WSAResetEvent(sl.event);
@@ -613,8 +650,7 @@ fn receive_stream(ctx: &Ctx, s: SOCKET, rcv: &Receiver, want: Option<u64>) -> R<
             let events = api::alloc_bytes(&event.to_le_bytes());
             WSAWaitForMultipleEvents(1, events, TRUE, INFINITE, FALSE);
             if WSAGetOverlappedResult(s, ov, count, FALSE, flags) == 0 {
-                let e = WSAGetLastError() as u32;
-                return Err(ctx.fail_with("WSARecv", e, true));
+                return Err(ctx.overlapped_failure("WSARecv"));
             }
             WSAResetEvent(event);
             api::read_u32(count) as usize
@@ -645,6 +681,7 @@ fn receive_datagrams(ctx: &Ctx, s: SOCKET, rcv: &Receiver, want: Option<u64>) ->
     let size = rcv.read_size as usize;
     let buf = api::alloc(size);
     let mut got = 0u64;
+    let mut newest = 0u8;
     loop {
         if want.is_some_and(|w| got >= w) {
             break;
@@ -659,11 +696,16 @@ fn receive_datagrams(ctx: &Ctx, s: SOCKET, rcv: &Receiver, want: Option<u64>) ->
             }
             return Err(ctx.fail_with("recv", e, false));
         }
-        check(
-            0,
-            &api::read(buf, n as usize),
-            &format!("datagram {}:", got + 1),
-        )?;
+        let bytes = api::read(buf, n as usize);
+        // Datagram k carries the pattern from offset k: its first byte numbers it.
+        let first = bytes.first().copied().unwrap_or(0);
+        check(u64::from(first), &bytes, &format!("datagram {}:", got + 1))?;
+        if got > 0 && first.wrapping_sub(newest) >= 128 {
+            // Sent before the newest one seen so far: it was overtaken.
+            ctx.log().programs[ctx.index].reordered += 1;
+        } else {
+            newest = first;
+        }
         got += 1;
         ctx.set_received(got);
     }

@@ -25,6 +25,9 @@ pub struct ErrorSeen {
     pub code: u32,
     /// Whether it came as an operation's completion status.
     pub completion: bool,
+    /// Whether the program handled it and went on (`WSAEWOULDBLOCK` for too many
+    /// outstanding requests: it waited and tried again).
+    pub handled: bool,
     /// Virtual time, in nanoseconds.
     pub at_ns: u64,
 }
@@ -82,6 +85,8 @@ pub struct ProgramReport {
     pub sent: u64,
     /// Bytes (or datagrams) it received.
     pub received: u64,
+    /// Datagrams that arrived after one sent later (UDP receivers).
+    pub reordered: u64,
     /// Its current socket, if any.
     pub socket: Option<u64>,
     /// Every socket it created (closed for it if its thread exits by a fault).
@@ -128,30 +133,35 @@ pub struct RunLog {
 
 impl RunLog {
     /// Why the run failed, from the programs' side (the runtime's outcome is checked
-    /// by the caller): the first program whose failure no fault explains, in file
-    /// order; `None` when every program passed or was excused.
+    /// by the caller): the failure no fault explains that is closest to a cause, in
+    /// this order: a program's own check (a wrong assumption), a byte that is not the
+    /// sender's, a failed call, a short count, a program that did not finish; file
+    /// order within each. `None` when every program passed or was excused.
     pub fn verdict(&self, scenario: &Scenario) -> Option<String> {
+        let mut found: Vec<(u8, usize, String)> = Vec::new();
         for (i, p) in self.programs.iter().enumerate() {
             let Some(f) = &p.failure else {
                 if !p.finished && !p.exited_by_fault && p.thread != 0 {
-                    return Some(format!("program {}: did not finish", p.name));
+                    found.push((4, i, format!("program {}: did not finish", p.name)));
                 }
                 continue;
             };
-            let excused = match f {
-                Failure::Call(e) => self.explains(i, e),
+            let (rank, excused) = match f {
+                Failure::Check(_) => (0, false),
+                Failure::Data(_) => (1, false),
+                Failure::Call(e) => (2, self.explains(i, e)),
                 Failure::Short { .. } => {
                     let partners = scenario.partners(i);
-                    self.firings.iter().any(|fi| {
+                    let touched = self.firings.iter().any(|fi| {
                         fi.missed.is_none()
                             && (fi.targets.contains(&i)
                                 || fi.peers.contains(&i)
                                 || partners
                                     .iter()
                                     .any(|j| fi.targets.contains(j) || fi.peers.contains(j)))
-                    })
+                    });
+                    (3, touched)
                 }
-                Failure::Data(_) | Failure::Check(_) => false,
             };
             if !excused {
                 let why = match f {
@@ -160,10 +170,11 @@ impl RunLog {
                     }
                     _ => f.to_string(),
                 };
-                return Some(format!("program {}: {why}", p.name));
+                found.push((rank, i, format!("program {}: {why}", p.name)));
             }
         }
-        None
+        found.sort_by_key(|(rank, i, _)| (*rank, *i));
+        found.into_iter().next().map(|(_, _, m)| m)
     }
 
     /// Whether a fault that fired before `e` explains it for program `i`.

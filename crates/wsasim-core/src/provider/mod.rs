@@ -14,14 +14,17 @@
 //! blocking call, the thread then waits on [`crate::thread::Thread::blocking_op`]).
 
 pub mod base;
+pub mod layered;
+pub mod spi;
 
-use crate::consts::SOCKET;
+use crate::consts::{SOCKET, SOCKET_ERROR};
 use crate::error::WsaError;
 use crate::kernel::Kernel;
 use crate::memory::{Ptr, WsaBuf};
 use crate::net::{IpAddr, SockAddr};
 use crate::thread::ThreadId;
 use crate::time::Instant;
+pub use spi::{Upcalls, WsaThreadId};
 
 /// What the switch knows of a socket when it calls its provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +165,95 @@ pub trait Provider: core::fmt::Debug + Send {
         routine: Ptr,
         thread: ThreadId,
     ) -> Result<u32, WsaError>;
+
+    /// `int WSPSend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
+    /// lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+    /// LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine, LPWSATHREADID lpThreadId,
+    /// LPINT lpErrno)`, with the SPI's own shape: "If no error occurs and the send
+    /// operation has completed immediately, LPWSPSend returns zero. ... Otherwise, a
+    /// value of SOCKET_ERROR is returned, and a specific error code is available in
+    /// lpErrno" (LPWSPSEND, Return value). `lp_buffers` is borrowed for the call only
+    /// ("The array of WSABUF structures pointed to by the lpBuffers parameter is
+    /// transient"); `lp_thread_id` is a structure to copy ("The provider should store the
+    /// referenced WSATHREADID structure (not the pointer to same)").
+    ///
+    /// The switch calls this; the default is the adapter over [`Provider::send`].
+    #[allow(clippy::too_many_arguments)]
+    fn wsp_send(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        dw_buffer_count: u32,
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> i32 {
+        let n = (dw_buffer_count as usize).min(lp_buffers.len());
+        match self.send(
+            k,
+            s,
+            &lp_buffers[..n],
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            lp_thread_id.thread(),
+        ) {
+            Ok(bytes) => {
+                *lp_number_of_bytes_sent = bytes;
+                0
+            }
+            Err(e) => {
+                *lp_errno = e.0 as i32;
+                SOCKET_ERROR
+            }
+        }
+    }
+
+    /// Runs the provider's own APC function `func` (queued with `WPUQueueApc`) on thread
+    /// `t` with its single context value. The switch calls it when the APC is delivered
+    /// in an alertable wait; the function may invoke the client's routine through
+    /// [`Upcalls::call_client_routine`]. Only providers that register APC functions
+    /// (layered providers) have one.
+    fn run_apc(&mut self, k: &mut Kernel, t: ThreadId, func: Ptr, context: u64) {
+        let _ = (k, t, func, context);
+    }
+
+    /// Whether this is a SAN provider (Windows Sockets Direct): the switch then holds it
+    /// to the SAN contract of `WSPSend` (`seeds/002`).
+    fn is_san(&self) -> bool {
+        false
+    }
+
+    /// `HANDLE WSPRegisterMemory(SOCKET s, PVOID lpBuffer, DWORD dwBufferLength, DWORD
+    /// dwFlags, LPINT lpErrno)`: a SAN extension; others answer `WSAEOPNOTSUPP`
+    /// ("unsupported optional ones -> WSAEOPNOTSUPP", windows-semantics §8).
+    fn register_memory(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        buf: Ptr,
+        len: u32,
+        flags: u32,
+    ) -> Result<u64, WsaError> {
+        let _ = (k, s, buf, len, flags);
+        Err(WsaError::WSAEOPNOTSUPP)
+    }
+
+    /// `int WSPDeregisterMemory(SOCKET s, HANDLE handle, LPINT lpErrno)`: a SAN
+    /// extension.
+    fn deregister_memory(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        handle: u64,
+    ) -> Result<(), WsaError> {
+        let _ = (k, s, handle);
+        Err(WsaError::WSAEOPNOTSUPP)
+    }
 
     /// `WSPSendTo`, and the data path of `WSASendMsg`: one datagram to `to` (`None`: the
     /// default peer), from the source address `src` (`None`: the provider's choice; set

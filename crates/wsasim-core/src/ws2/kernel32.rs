@@ -45,6 +45,13 @@ impl World {
             .map(|o| (o.id, o.socket))
             .collect();
         for (op, s) in ops {
+            // ExitThread cancels "all pending I/O initiated by the thread that is not
+            // associated with a completion port"; verified (wine-facts X8): on a socket
+            // bound to a completion port the operation stays pending and completes
+            // normally.
+            if self.k.socket_entry(s).is_some_and(|e| e.port.is_some()) {
+                continue;
+            }
             match self.socket_ref(s) {
                 Ok((p, r, _)) => {
                     self.providers[p].cancel_op(&mut self.k, r, op, WsaError::WSA_OPERATION_ABORTED)
@@ -260,7 +267,7 @@ impl World {
     pub fn close_handle(&mut self, t: ThreadId, h: HANDLE) -> i32 {
         self.trace_call(t, "CloseHandle", &[("h", h)]);
         let r = match self.k.handles.get(h) {
-            Some(Object::Thread(_)) | Some(Object::Event(_)) => {
+            Some(Object::Thread(_)) | Some(Object::Event(_)) | Some(Object::Port(_)) => {
                 self.k.handles.remove(h);
                 Ok(1)
             }

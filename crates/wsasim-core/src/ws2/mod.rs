@@ -16,6 +16,7 @@
 //! Every function takes the calling thread first; the rest of its arguments map one to
 //! one onto Winsock's, with pointers as addresses in the application's memory.
 
+mod iocp;
 mod ioctl;
 mod kernel32;
 mod recv;
@@ -126,6 +127,18 @@ impl World {
                 let r = self.end_blocking_op(t, op, outcome).map(|_| 0);
                 self.finish(t, api, r, i64::from(SOCKET_ERROR))
             }
+            Resume::Dequeue {
+                port,
+                lp_bytes,
+                lp_key,
+                lp_ov,
+            } => match outcome {
+                Outcome::Satisfied(_) => self.dequeue_packet(t, port, lp_bytes, lp_key, lp_ov),
+                _ => {
+                    let _ = self.k.mem.write_u64(lp_ov, 0);
+                    self.finish(t, api, Err(WsaError(WAIT_TIMEOUT)), 0)
+                }
+            },
             Resume::Close => {
                 let WaitFor::Op(op) = w.on else {
                     unreachable!("a lingering close waits on its operation")

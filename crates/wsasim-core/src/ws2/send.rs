@@ -187,7 +187,7 @@ impl World {
         if force_blocking {
             let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 0);
         }
-        let res = self.providers[p].send(&mut self.k, r, &bufs, flags, ov, routine, t);
+        let res = self.dispatch_wsp_send(p, r, &bufs, flags, ov, routine, t);
         if force_blocking {
             let _ = self.providers[p].ioctl(&mut self.k, r, FIONBIO, 1);
         }

@@ -27,7 +27,7 @@ impl World {
         self.trace_call(
             t,
             "WSAStartup",
-            &[("version", u64::from(version)), ("data", lp_wsa_data.0)],
+            &[("version", u64::from(version)), ("wsadata", lp_wsa_data.0)],
         );
         let r = self.startup_inner(version, lp_wsa_data);
         let code = r.err().unwrap_or(WsaError::NO_ERROR);

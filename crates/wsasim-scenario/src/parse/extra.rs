@@ -855,3 +855,243 @@ pub(crate) fn parse_expect(t: &Table<'_, '_>) -> Result<bool, ScenarioError> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fault::{FaultKind, Target, When};
+    use crate::program::{Bug, Completion, Endpoint, ProgramKind, SendIo, Step};
+    use crate::ScenarioError;
+    use wsasim_core::Ratio;
+
+    fn err(text: &str) -> (usize, usize, String) {
+        let e: ScenarioError = crate::parse("t.toml", text).unwrap_err();
+        (e.line, e.column, e.message)
+    }
+
+    const PAIR: &str = "[[program]]\nname = \"r\"\nrole = \"receiver\"\nlisten = \"0.0.0.0:7\"\n\n[[program]]\nname = \"s\"\nrole = \"sender\"\nconnect = \"127.0.0.1:7\"\n";
+
+    #[test]
+    fn programs_parse_with_their_defaults() {
+        let s = crate::parse("t.toml", PAIR).unwrap();
+        assert_eq!(s.programs().len(), 2);
+        let ProgramKind::Sender(snd) = &s.programs()[1].kind else {
+            panic!("a sender")
+        };
+        assert_eq!(snd.count, 10);
+        assert_eq!(snd.size, 4096);
+        assert_eq!(
+            snd.io,
+            SendIo::Overlapped {
+                completion: Completion::Event,
+                outstanding: 1
+            }
+        );
+        assert!(matches!(snd.endpoint, Endpoint::Connect(_)));
+        assert_eq!(s.expected_of(0), Some(40960), "the sender's total");
+        assert_eq!(s.partners(0), vec![1]);
+        assert_eq!(s.programs()[1].line, 6);
+    }
+
+    #[test]
+    fn a_client_script_parses_step_by_step() {
+        let s = crate::parse(
+            "t.toml",
+            "[[program]]\nname = \"c\"\nrole = \"client\"\nscript = [\"connect 127.0.0.1:7\", \"send 100\", \"recv 100\", \"shutdown send\", \"recv-all\", \"sleep 5\", \"close\"]\n",
+        )
+        .unwrap();
+        let ProgramKind::Client(c) = &s.programs()[0].kind else {
+            panic!("a client")
+        };
+        assert_eq!(c.script.len(), 7);
+        assert_eq!(c.script[1], Step::Send(100));
+        assert_eq!(c.script[3], Step::Shutdown(wsasim_core::consts::SD_SEND));
+    }
+
+    #[test]
+    fn program_mistakes_point_at_the_key_or_value() {
+        let (l, c, m) = err(&format!("{PAIR}count = 0\n"));
+        assert_eq!((l, c), (10, 9));
+        assert_eq!(
+            m,
+            "expected count = <an integer from 1 to 4294967295>, found 0"
+        );
+        let (l, c, m) = err(&format!("{PAIR}expect = 5\n"));
+        assert_eq!((l, c), (10, 1));
+        assert!(
+            m.starts_with("unknown key \"expect\" in [[program]] (sender) (expect is a key of: receiver); expected one of: name, role, external, host, start_ms, connect, listen,"),
+            "{m}"
+        );
+        let (l, c, m) = err("[[program]]\nname = \"x\"\nrole = \"server\"\n");
+        assert_eq!((l, c), (3, 8));
+        assert_eq!(
+            m,
+            "expected role = \"sender\" | \"receiver\" | \"echo-server\" | \"client\", found \"server\""
+        );
+        let (l, c, m) = err("[[program]]\nname = \"x\"\n");
+        assert_eq!((l, c), (1, 1));
+        assert!(
+            m.starts_with("missing key in [[program]]: expected role = "),
+            "{m}"
+        );
+        let (l, _, m) = err(&format!(
+            "{PAIR}[[program]]\nname = \"s\"\nrole = \"client\"\nscript = []\n"
+        ));
+        assert_eq!(l, 11);
+        assert!(
+            m.starts_with("program \"s\" is already defined at line 6"),
+            "{m}"
+        );
+        let (l, c, m) =
+            err("[[program]]\nname = \"c\"\nrole = \"client\"\nscript = [\"send 5\"]\n");
+        assert_eq!((l, c), (4, 11));
+        assert!(
+            m.contains("comes before any \"connect IP:PORT\" step"),
+            "{m}"
+        );
+        let (_, _, m) = err("[[program]]\nname = \"c\"\nrole = \"client\"\nscript = [\"connect 127.0.0.1:7\", \"fly\"]\n");
+        assert!(m.starts_with("expected a step of script = "), "{m}");
+        let (l, c, m) = err(&format!(
+            "{PAIR}completion = \"routine\"\nio = \"blocking\"\n"
+        ));
+        assert_eq!((l, c), (10, 1));
+        assert!(
+            m.starts_with("completion is a key of an overlapped sender"),
+            "{m}"
+        );
+        let (l, c, m) = err(&format!("{PAIR}bug = \"reuse-overlapped\"\n"));
+        assert_eq!((l, c), (10, 1));
+        assert_eq!(
+            m,
+            "bug = \"reuse-overlapped\" needs a sender with io = \"overlapped\" with outstanding ≥ 2"
+        );
+        let (_, _, m) = err("[[program]]\nname = \"r\"\nrole = \"receiver\"\nlisten = \"0.0.0.0:7\"\n[[program]]\nname = \"e\"\nrole = \"echo-server\"\nlisten = \"127.0.0.1:7\"\n");
+        assert!(
+            m.starts_with("127.0.0.1:7 overlaps 0.0.0.0:7, listened on at line 4"),
+            "{m}"
+        );
+        let (_, _, m) = err("[[program]]\nname = \"x\"\nexternal = \"./a.out\"\n[[program]]\nname = \"r\"\nrole = \"receiver\"\nlisten = \"0.0.0.0:7\"\n");
+        assert!(
+            m.starts_with("an external program must be the scenario's only [[program]]"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn faults_parse_with_targets_and_times() {
+        let s = crate::parse(
+            "t.toml",
+            &format!("{PAIR}\n[[fault]]\nkind = \"reset\"\ntarget = \"program:s\"\nat_ms = 20\n\n[[fault]]\nkind = \"buffer-deadlock\"\ntarget = \"program:s\"\nratio = \"1/8\"\ntimes = 3\ncount = 2\n"),
+        )
+        .unwrap();
+        let f = s.faults();
+        assert_eq!(f[0].kind, FaultKind::Reset);
+        assert_eq!(f[0].target, Target::Program("s".into()));
+        assert_eq!(f[0].when, When::At(20));
+        assert_eq!(
+            f[1].when,
+            When::Ratio {
+                ratio: Ratio::new(1, 8),
+                times: 3
+            }
+        );
+        assert_eq!(f[1].count, 2);
+        // The shrunk text of the file without fault 0 has fault 1 only.
+        let text = s.text_with_faults(|i| i == 1);
+        assert!(
+            !text.contains("kind = \"reset\"") && text.contains("buffer-deadlock"),
+            "{text}"
+        );
+        let reparsed = crate::parse("t.toml", &text).unwrap();
+        assert_eq!(reparsed.faults().len(), 1);
+        assert_eq!(reparsed.programs(), s.programs());
+    }
+
+    #[test]
+    fn fault_mistakes_point_at_the_key_or_value() {
+        let f = |body: &str| err(&format!("{PAIR}[[fault]]\n{body}"));
+        let (l, c, m) = f("kind = \"meteor\"\n");
+        assert_eq!((l, c), (11, 8));
+        assert!(
+            m.starts_with("expected kind = \"reset\" | \"abort\""),
+            "{m}"
+        );
+        let (l, c, m) = f("kind = \"reset\"\ntarget = \"program:nobody\"\nat_ms = 1\n");
+        assert_eq!((l, c), (12, 10));
+        assert_eq!(
+            m,
+            "expected target = \"program:NAME\" (a built-in [[program]]), found \"program:nobody\""
+        );
+        let (_, _, m) = f("kind = \"latency\"\ntarget = \"link:local/b\"\nlatency_us = 5\n");
+        assert!(
+            m.starts_with("no [[link]] joins \"local\" and \"b\""),
+            "{m}"
+        );
+        let (l, c, m) = f("kind = \"reset\"\ntarget = \"program:s\"\n");
+        assert_eq!((l, c), (10, 1));
+        assert!(
+            m.starts_with("missing key in [[fault]] (reset): expected at_ms = "),
+            "{m}"
+        );
+        let (_, _, m) = f("kind = \"reset\"\ntarget = \"program:s\"\nratio = \"3/2\"\n");
+        assert!(m.starts_with("expected ratio = \"A/B\""), "{m}");
+        let (l, c, m) = f("kind = \"reset\"\ntarget = \"program:s\"\nat_ms = 1\nlatency_us = 5\n");
+        assert_eq!((l, c), (14, 1));
+        assert_eq!(
+            m,
+            "unknown key \"latency_us\" in [[fault]] (reset); expected one of: kind, target, at_ms, ratio, times"
+        );
+        let (_, _, m) = f("kind = \"reset\"\ntarget = \"host:local\"\nat_ms = 1\n");
+        assert!(m.starts_with("expected target = \"program:NAME\""), "{m}");
+        let (_, _, m) = f("kind = \"network-down\"\ntarget = \"host:mars\"\nat_ms = 1\n");
+        assert!(
+            m.starts_with("expected target = the name of a [[host]]"),
+            "{m}"
+        );
+        let (_, _, m) = f("kind = \"partition\"\ntarget = \"link:local/b\"\n");
+        assert!(m.starts_with("no [[link]]"), "{m}");
+        let (l, c, m) = err("[swarm]\nratio = 2\n");
+        assert_eq!((l, c), (2, 9));
+        assert!(m.starts_with("expected ratio = \"A/B\""), "{m}");
+        let (_, _, m) = err("[expect]\ncontracts = true\n");
+        assert_eq!(
+            m,
+            "unknown key \"contracts\" in [expect]; expected one of: contract"
+        );
+    }
+
+    #[test]
+    fn swarm_and_expect_tables() {
+        let s = crate::parse(
+            "t.toml",
+            "[swarm]\nratio = \"1/3\"\n[expect]\ncontract = true\n",
+        )
+        .unwrap();
+        assert_eq!(s.swarm(), Some(Ratio::new(1, 3)));
+        assert!(s.expects_contract_reports());
+        let s = crate::parse("t.toml", "[swarm]\n").unwrap();
+        assert_eq!(s.swarm(), Some(Ratio::new(1, 2)));
+        assert!(!s.expects_contract_reports());
+    }
+
+    #[test]
+    fn bugs_need_the_sender_they_are_about() {
+        let ok = crate::parse(
+            "t.toml",
+            &format!(
+                "{PAIR}completion = \"routine\"\noutstanding = 4\nbug = \"assume-routine-order\"\n"
+            ),
+        )
+        .unwrap();
+        let ProgramKind::Sender(s) = &ok.programs()[1].kind else {
+            panic!()
+        };
+        assert_eq!(s.bug, Some(Bug::AssumeRoutineOrder));
+        let (_, _, m) = err(&format!(
+            "{PAIR}io = \"blocking\"\nbug = \"assume-full-send\"\n"
+        ));
+        assert_eq!(
+            m,
+            "bug = \"assume-full-send\" needs a sender with io = \"nonblocking\""
+        );
+    }
+}
