@@ -29,6 +29,7 @@ const PROGRAMS: &[(&str, Option<&str>)] = &[
     ("livelock", None),
     ("wsasendmsg_errors", None),
     ("datagrams", Some("datagram_hosts.toml")),
+    ("iocp", None),
 ];
 
 struct Built {
@@ -309,6 +310,11 @@ fn seed_example_compiles_without_warnings_under_wall_and_links_statically() {
 #[test]
 fn wsasend_error_table_reachable_from_c() {
     check_program("wsasend_errors", &[]);
+}
+
+#[test]
+fn completion_ports_from_c() {
+    check_program("iocp", &[]);
 }
 
 #[test]

@@ -381,10 +381,11 @@ fn run_external(
         .stdin(Stdio::null())
         .stdout(out_file)
         .stderr(err_file);
-    match scenario {
-        Some(s) => cmd.env("WSASIM_SCENARIO", s),
-        None => cmd.env_remove("WSASIM_SCENARIO"),
-    };
+    // Without a scenario file of its own, the program keeps the WSASIM_SCENARIO of
+    // wsasim's environment, if any.
+    if let Some(s) = scenario {
+        cmd.env("WSASIM_SCENARIO", s);
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {

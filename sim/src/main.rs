@@ -20,6 +20,22 @@ use wsasim_cli::explore::{Explore, Seeds, Shard};
 use wsasim_cli::{demo, explain, explore, shrink, timeline};
 use wsasim_core::Profile;
 
+/// `println!` that ignores a closed stdout (`wsasim explore ... | head`).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 /// Exit code of a usage or input mistake (a bad option, a scenario error).
 const EXIT_USAGE: u8 = 2;
 
@@ -262,7 +278,7 @@ fn thread_names(r: &RunResult) -> BTreeMap<u64, String> {
 
 /// Prints a run's report (`docs/cli.md`, "run").
 fn report(target: &Target, r: &RunResult, one: &OneRun) {
-    println!(
+    outln!(
         "SEED={} PROFILE={} TARGET={}",
         r.seed,
         r.profile.name(),
@@ -270,7 +286,7 @@ fn report(target: &Target, r: &RunResult, one: &OneRun) {
     );
     if let (Some(log), Target::Scenario(sc)) = (&r.log, target) {
         if !log.programs.is_empty() {
-            println!("\nprograms");
+            outln!("\nprograms");
         }
         for (i, p) in log.programs.iter().enumerate() {
             let role = sc.programs()[i].kind.role_name();
@@ -280,13 +296,13 @@ fn report(target: &Target, r: &RunResult, one: &OneRun) {
                 None => "did not finish".to_string(),
                 Some(f) => f.to_string(),
             };
-            println!(
+            outln!(
                 "  {:<14} {:<12} sent {:>9}  received {:>9}  {state}",
                 p.name, role, p.sent, p.received
             );
         }
         if !sc.faults().is_empty() {
-            println!("\nfaults");
+            outln!("\nfaults");
         }
         for (i, f) in sc.faults().iter().enumerate() {
             let on = log.faults_on.get(i).copied().unwrap_or(true);
@@ -305,7 +321,7 @@ fn report(target: &Target, r: &RunResult, one: &OneRun) {
                     None => state.push_str(&format!(", first at {at}")),
                 }
             }
-            println!(
+            outln!(
                 "  #{:<3} {:<22} {:<24} line {:<4} {state}",
                 i + 1,
                 f.kind.name(),
@@ -315,26 +331,26 @@ fn report(target: &Target, r: &RunResult, one: &OneRun) {
         }
     }
     if !r.output.is_empty() {
-        println!("\nprogram output");
+        outln!("\nprogram output");
         for l in r.output.lines() {
-            println!("  {l}");
+            outln!("  {l}");
         }
     }
     if one.timeline {
-        println!();
-        print!("{}", timeline::timeline(&r.trace));
+        outln!();
+        out!("{}", timeline::timeline(&r.trace));
     }
-    println!();
+    outln!();
     match r.verdict {
-        Verdict::Pass => println!("result: pass"),
+        Verdict::Pass => outln!("result: pass"),
         v => {
-            println!("result: FAIL ({})", v.name());
+            outln!("result: FAIL ({})", v.name());
             for l in r.reason.lines() {
-                println!("  {l}");
+                outln!("  {l}");
             }
         }
     }
-    println!(
+    outln!(
         "trace hash {:016x} ({} records, {} choices)",
         r.trace_hash,
         r.trace.lines().count(),
@@ -372,7 +388,7 @@ fn check_choices(target: &Target, one: &OneRun) -> Result<(), ExitCode> {
 fn cmd_demo(a: &DemoArgs) -> ExitCode {
     match demo::run(a.seed, a.profile) {
         Ok(out) => {
-            print!("{}", out.report);
+            out!("{}", out.report);
             if let Some(path) = &a.trace {
                 if let Err(c) = write_file(path, &out.trace_jsonl) {
                     return c;
@@ -406,7 +422,7 @@ fn cmd_run(a: &RunArgs) -> Result<ExitCode, ExitCode> {
             .as_ref()
             .map(|_| format!(" --choices {}", r.replay_string()))
             .unwrap_or_default();
-        println!(
+        outln!(
             "replay: wsasim replay {} --profile {}{}{} {}",
             r.seed,
             r.profile.name(),
@@ -467,20 +483,20 @@ fn cmd_explore(a: &ExploreArgs) -> Result<ExitCode, ExitCode> {
         .map(|s| format!(" (shard {}/{})", s.k, s.n))
         .unwrap_or_default();
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "explored {} seeds{shard} in the {} profile: {} failed ({:.1} seeds/s)",
         summary.results.len(),
         a.profile.name(),
         failed,
         summary.results.len() as f64 / secs.max(1e-9)
     );
-    print!("{}", summary.coverage_text(a.profile));
+    out!("{}", summary.coverage_text(a.profile));
     if let Some(first) = summary.failures().next() {
         let what = match (&a.scenario, a.program.is_empty()) {
             (Some(p), _) => p.display().to_string(),
             (None, _) => format!("-- {}", a.program.join(" ")),
         };
-        println!(
+        outln!(
             "replay the first: wsasim replay {} --profile {}{} {what}",
             first.seed,
             a.profile.name(),
@@ -511,13 +527,13 @@ fn cmd_shrink(a: &ShrinkArgs) -> Result<ExitCode, ExitCode> {
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
-    println!(
+    outln!(
         "seed {} fails ({}): {}",
         a.seed,
         s.original.verdict.name(),
         s.original.reason.lines().next().unwrap_or("")
     );
-    println!(
+    outln!(
         "shrunk in {} runs: {} non-zero choices of {} (was {} of {})",
         s.runs,
         s.nonzero(),
@@ -525,7 +541,7 @@ fn cmd_shrink(a: &ShrinkArgs) -> Result<ExitCode, ExitCode> {
         s.original_nonzero(),
         s.original.choices.len()
     );
-    println!(
+    outln!(
         "still fails ({}): {}",
         s.run.verdict.name(),
         s.run.reason.lines().next().unwrap_or("")
@@ -538,7 +554,7 @@ fn cmd_shrink(a: &ShrinkArgs) -> Result<ExitCode, ExitCode> {
         .map(|(i, f)| format!("#{} {} (line {})", i + 1, f.kind.name(), f.line))
         .collect();
     if !sc.faults().is_empty() {
-        println!(
+        outln!(
             "faults needed: {}",
             if kept.is_empty() {
                 "none".to_string()
@@ -551,20 +567,20 @@ fn cmd_shrink(a: &ShrinkArgs) -> Result<ExitCode, ExitCode> {
     let scenario_arg = match (&a.out, removed) {
         (Some(out), _) => {
             write_file(out, &sc.text_with_faults(|i| s.faults[i]))?;
-            println!(
+            outln!(
                 "wrote the scenario with only those faults to {}",
                 out.display()
             );
             out.display().to_string()
         }
         (None, true) => {
-            println!("\nthe scenario with only those faults (--out FILE writes it):\n");
-            print!("{}", sc.text_with_faults(|i| s.faults[i]));
+            outln!("\nthe scenario with only those faults (--out FILE writes it):\n");
+            out!("{}", sc.text_with_faults(|i| s.faults[i]));
             "SHRUNK.toml".to_string()
         }
         (None, false) => a.scenario.display().to_string(),
     };
-    println!(
+    outln!(
         "replay: wsasim replay {} --profile {}{} --choices {} {scenario_arg}",
         a.seed,
         a.profile.name(),
@@ -591,15 +607,15 @@ fn cmd_results(files: &[PathBuf]) -> Result<ExitCode, ExitCode> {
         ExitCode::from(EXIT_USAGE)
     })?;
     for r in summary.failures() {
-        println!("seed {}: {}", r.seed, r.reason);
+        outln!("seed {}: {}", r.seed, r.reason);
     }
     let failed = summary.failures().count();
     let profile = summary
         .results
         .first()
         .map_or(Profile::Windows, |r| r.profile);
-    println!("{} seeds: {} failed", summary.results.len(), failed);
-    print!("{}", summary.coverage_text(profile));
+    outln!("{} seeds: {} failed", summary.results.len(), failed);
+    out!("{}", summary.coverage_text(profile));
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -618,7 +634,7 @@ fn main() -> ExitCode {
         Some(Command::Shrink(a)) => cmd_shrink(a),
         Some(Command::Explain { code }) => match explain::explain(code) {
             Some(text) => {
-                print!("{text}");
+                out!("{text}");
                 Ok(ExitCode::SUCCESS)
             }
             None => {

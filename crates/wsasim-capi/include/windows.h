@@ -82,6 +82,9 @@ static inline PVOID wsasim_SecureZeroMemory(PVOID ptr, SIZE_T cnt)
 #define CloseHandle wsasim_CloseHandle
 #define GetExitCodeThread wsasim_GetExitCodeThread
 #define GetCurrentThreadId wsasim_GetCurrentThreadId
+#define CreateIoCompletionPort wsasim_CreateIoCompletionPort
+#define GetQueuedCompletionStatus wsasim_GetQueuedCompletionStatus
+#define PostQueuedCompletionStatus wsasim_PostQueuedCompletionStatus
 
 DWORD WINAPI GetLastError(VOID);
 VOID WINAPI SetLastError(DWORD dwErrCode);
@@ -100,6 +103,13 @@ DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, CONST HANDLE *lpHandles, BOO
 BOOL WINAPI CloseHandle(HANDLE hObject);
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 DWORD WINAPI GetCurrentThreadId(VOID);
+HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                                     ULONG_PTR CompletionKey, DWORD NumberOfConcurrentThreads);
+BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNumberOfBytesTransferred,
+                                      PULONG_PTR lpCompletionKey, LPOVERLAPPED *lpOverlapped,
+                                      DWORD dwMilliseconds);
+BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD dwNumberOfBytesTransferred,
+                                       ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod datagram;
+pub mod iocp;
 pub mod kernel32;
 pub mod layout;
 pub mod memory;
