@@ -438,6 +438,9 @@ fn bad_environment_values_exit_2_naming_the_variable() {
 /// The functions of issue 4, item 3 (and the two Windows Sockets 1.1 calls), each as
 /// `wsasim_<name>`.
 const EXPORTS: &[&str] = &[
+    "CreateIoCompletionPort",
+    "GetQueuedCompletionStatus",
+    "PostQueuedCompletionStatus",
     "WSAStartup",
     "WSACleanup",
     "WSAGetLastError",

@@ -298,7 +298,10 @@ fn report(target: &Target, r: &RunResult, one: &OneRun) {
             };
             outln!(
                 "  {:<14} {:<12} sent {:>9}  received {:>9}  {state}",
-                p.name, role, p.sent, p.received
+                p.name,
+                role,
+                p.sent,
+                p.received
             );
         }
         if !sc.faults().is_empty() {

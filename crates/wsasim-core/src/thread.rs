@@ -131,6 +131,40 @@ pub struct Wait {
     pub winsock_blocking: bool,
 }
 
+impl Wait {
+    /// A wait that is not a blocking Winsock call (a plain wait: `SleepEx`, the wait
+    /// functions, `WSAGetOverlappedResult`, `GetQueuedCompletionStatus`).
+    pub fn new(
+        api: &'static str,
+        on: WaitFor,
+        deadline: Option<Instant>,
+        alertable: Alertable,
+        resume: Resume,
+    ) -> Wait {
+        Wait {
+            api,
+            on,
+            deadline,
+            alertable,
+            resume,
+            apcs_ran: false,
+            cancelled: false,
+            winsock_blocking: false,
+        }
+    }
+}
+
+impl Alertable {
+    /// `ReturnIoCompletion` for a true `bAlertable`/`fAlertable`, else `No`.
+    pub fn from_flag(alertable: bool) -> Alertable {
+        if alertable {
+            Alertable::ReturnIoCompletion
+        } else {
+            Alertable::No
+        }
+    }
+}
+
 /// One level of a thread's call stack, as the model sees it.
 #[derive(Clone, Debug)]
 pub enum Frame {

@@ -301,6 +301,11 @@ impl World {
         Call::Done(ret)
     }
 
+    /// The deadline of a wait of `ms` milliseconds from now (`INFINITE`: none).
+    pub(crate) fn deadline_in(&self, ms: u32) -> Option<Instant> {
+        (ms != INFINITE).then(|| self.k.now() + crate::time::Duration::from_millis(u64::from(ms)))
+    }
+
     /// Makes thread `t` wait; the call's result comes from [`World::poll_thread`].
     pub(crate) fn block(&mut self, t: ThreadId, wait: Wait) -> Call {
         let (api, on) = (

@@ -129,24 +129,7 @@ pub fn adopt(
     on_abnormal_end: AbnormalEnd,
 ) -> Result<(), AlreadyAdopted> {
     let main_id = world.main_thread();
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            world,
-            current: Some(main_id),
-            os: BTreeMap::new(),
-            joins: Vec::new(),
-            callbacks: BTreeMap::new(),
-            dispatcher,
-            ended: None,
-            steps: 0,
-            steps_max,
-            main: main_id,
-        }),
-        runner: thread::current(),
-        baton: AtomicU32::new(main_id.0),
-        over: AtomicBool::new(false),
-        on_abnormal_end: Some(on_abnormal_end),
-    });
+    let shared = Shared::new(world, dispatcher, steps_max, Some(on_abnormal_end));
     ADOPTED
         .set(Arc::clone(&shared))
         .map_err(|_| AlreadyAdopted)?;
@@ -218,6 +201,35 @@ pub(crate) fn current() -> Result<(Arc<Shared>, ThreadId), NotASimulatedThread> 
 }
 
 impl Shared {
+    /// The shared state of a run on `world` whose main thread holds the baton; the
+    /// calling OS thread is the one that waits for the run's end.
+    fn new(
+        world: World,
+        dispatcher: Option<Arc<dyn ApcDispatcher>>,
+        steps_max: u64,
+        on_abnormal_end: Option<AbnormalEnd>,
+    ) -> Arc<Shared> {
+        let main_id = world.main_thread();
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                world,
+                current: Some(main_id),
+                os: BTreeMap::new(),
+                joins: Vec::new(),
+                callbacks: BTreeMap::new(),
+                dispatcher,
+                ended: None,
+                steps: 0,
+                steps_max,
+                main: main_id,
+            }),
+            runner: thread::current(),
+            baton: AtomicU32::new(main_id.0),
+            over: AtomicBool::new(false),
+            on_abnormal_end,
+        })
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock is a bug in the runtime, not in user code (user
         // code never runs under the lock); keep going with the state as it is.
@@ -247,24 +259,7 @@ where
     F: FnOnce() -> u32 + Send + 'static,
 {
     let main_id = world.main_thread();
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            world,
-            current: Some(main_id),
-            os: BTreeMap::new(),
-            joins: Vec::new(),
-            callbacks: BTreeMap::new(),
-            dispatcher,
-            ended: None,
-            steps: 0,
-            steps_max,
-            main: main_id,
-        }),
-        runner: thread::current(),
-        baton: AtomicU32::new(main_id.0),
-        over: AtomicBool::new(false),
-        on_abnormal_end: None,
-    });
+    let shared = Shared::new(world, dispatcher, steps_max, None);
     let join = spawn_os_thread(&shared, main_id, Box::new(main));
     shared.lock().joins.push(join);
     loop {

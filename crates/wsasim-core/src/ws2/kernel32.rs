@@ -11,7 +11,6 @@ use crate::kernel::Object;
 use crate::memory::{Ptr, UserMemoryExt};
 use crate::status::NtStatus;
 use crate::thread::{Alertable, Frame, Resume, ThreadId, Wait, WaitFor};
-use crate::time::Duration;
 use crate::trace::Record;
 use crate::world::{Call, World};
 use smallvec::SmallVec;
@@ -221,25 +220,17 @@ impl World {
                 i64::from(WAIT_FAILED),
             );
         }
-        let deadline =
-            (ms != INFINITE).then(|| self.k.now() + Duration::from_millis(u64::from(ms)));
-        let alertable = if alertable {
-            Alertable::ReturnIoCompletion
-        } else {
-            Alertable::No
-        };
+        let deadline = self.deadline_in(ms);
+        let on = WaitFor::Handles { handles, all };
         self.block(
             t,
-            Wait {
+            Wait::new(
                 api,
-                on: WaitFor::Handles { handles, all },
+                on,
                 deadline,
-                alertable,
-                resume: Resume::WaitHandles,
-                apcs_ran: false,
-                cancelled: false,
-                winsock_blocking: false,
-            },
+                Alertable::from_flag(alertable),
+                Resume::WaitHandles,
+            ),
         )
     }
 

@@ -125,25 +125,17 @@ impl World {
                 return self.finish(t, api, Err(WsaError::WSA_INVALID_PARAMETER), fail);
             }
         }
-        let deadline = (dw_timeout != WSA_INFINITE)
-            .then(|| self.k.now() + Duration::from_millis(u64::from(dw_timeout)));
-        let alertable = if f_alertable != 0 {
-            Alertable::ReturnIoCompletion
-        } else {
-            Alertable::No
-        };
+        let deadline = self.deadline_in(dw_timeout);
+        let on = WaitFor::Handles { handles, all };
         self.block(
             t,
-            Wait {
+            Wait::new(
                 api,
-                on: WaitFor::Handles { handles, all },
+                on,
                 deadline,
-                alertable,
-                resume: Resume::WaitHandles,
-                apcs_ran: false,
-                cancelled: false,
-                winsock_blocking: false,
-            },
+                Alertable::from_flag(f_alertable != 0),
+                Resume::WaitHandles,
+            ),
         )
     }
 
