@@ -30,6 +30,7 @@ const PROGRAMS: &[(&str, Option<&str>)] = &[
     ("wsasendmsg_errors", None),
     ("datagrams", Some("datagram_hosts.toml")),
     ("iocp", None),
+    ("provider_user", None),
 ];
 
 struct Built {
@@ -438,6 +439,7 @@ fn bad_environment_values_exit_2_naming_the_variable() {
 /// The functions of issue 4, item 3 (and the two Windows Sockets 1.1 calls), each as
 /// `wsasim_<name>`.
 const EXPORTS: &[&str] = &[
+    "WPUCompleteOverlappedRequest",
     "CreateIoCompletionPort",
     "GetQueuedCompletionStatus",
     "PostQueuedCompletionStatus",
@@ -608,4 +610,117 @@ fn c_tests_under_address_sanitizer_report_nothing() {
         let want = if name == "livelock" { 3 } else { 0 };
         assert_eq!(run.status.code(), Some(want), "{name}:\n{stderr}");
     }
+}
+
+// ===== C service providers (issue 6) =======================================================
+
+/// `cc -shared -fPIC tests/c/NAME.c -I crates/wsasim-capi/include -o NAME.so`: a C
+/// service provider as a shared object (its WPU* calls resolve against the program's
+/// libwsasim when it is loaded).
+fn build_provider(b: &Built, name: &str) -> PathBuf {
+    let so = b.out_dir.join(format!("{name}.so"));
+    let out = Command::new("cc")
+        .current_dir(&b.root)
+        .args(["-Wall", "-Wextra", "-Werror", "-shared", "-fPIC"])
+        .arg(format!("tests/c/{name}.c"))
+        .args(["-I", "crates/wsasim-capi/include", "-o"])
+        .arg(&so)
+        .output()
+        .expect("cc runs");
+    assert!(
+        out.status.success(),
+        "cc -shared {name}.c failed:\n{}",
+        text(&out.stderr)
+    );
+    so
+}
+
+/// Runs `provider_user` with the provider `name` loaded; returns (output, trace).
+fn run_with_provider(name: &str) -> Option<(Output, String)> {
+    let b = built()?;
+    let so = build_provider(b, name);
+    let trace = temp_path(b, &format!("{name}.trace.jsonl"));
+    let _ = std::fs::remove_file(&trace);
+    let out = check_program(
+        "provider_user",
+        &[
+            ("WSASIM_PROVIDER", format!("{}:layered", so.display())),
+            ("WSASIM_TRACE", trace.display().to_string()),
+        ],
+    )?;
+    let t = std::fs::read_to_string(&trace).expect("the trace was written");
+    Some((out, t))
+}
+
+#[test]
+fn c_layered_provider_completes_routine_and_event_sends_with_no_contract_report() {
+    let Some((_, trace)) = run_with_provider("provider_layered") else {
+        return;
+    };
+    assert!(
+        !trace.contains("\"kind\":\"contract\""),
+        "a well-behaved C provider gets no report:\n{}",
+        trace
+            .lines()
+            .filter(|l| l.contains("contract"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The provider's own APC function ran (WPUQueueApc) and its own requests went down.
+    assert!(
+        trace.contains("\"apc\":\"provider\""),
+        "a provider APC was delivered"
+    );
+}
+
+#[test]
+fn c_provider_calling_the_routine_directly_is_reported_and_the_program_still_completes() {
+    let Some((_, trace)) = run_with_provider("provider_broken") else {
+        return;
+    };
+    let reports: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"contract\""))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(
+        reports[0]
+            .contains("the APC function itself cannot be the client specified-completion routine"),
+        "{}",
+        reports[0]
+    );
+}
+
+#[test]
+fn c_provider_reading_the_wsabuf_array_after_wspsend_returned_is_reported() {
+    let Some((_, trace)) = run_with_provider("provider_stale_wsabuf") else {
+        return;
+    };
+    let reports: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"contract\""))
+        .collect();
+    // One per send: the routine-based one and the event-based one.
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(
+        reports.iter().all(|r| r.contains(
+            "it is the service provider's responsibility to capture these WSABUF structures"
+        )),
+        "{reports:?}"
+    );
+}
+
+#[test]
+fn wsasim_provider_naming_no_provider_exits_2_naming_the_variable() {
+    let Some(b) = built() else { return };
+    let out = run_exe(
+        &b.bins["provider_user"],
+        &[("WSASIM_PROVIDER", "/nonexistent/provider.so".to_string())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("wsasim: WSASIM_PROVIDER="),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -656,3 +656,395 @@ fn well_behaved_layers_get_no_contract_reports() {
         assert!(h.contract_reports().is_empty(), "{:?}", reports(&h));
     }
 }
+
+// ----- 4. The SAN provider under the Windows Sockets Direct switch (seeds/002) --------
+
+use wsasim_core::net::{HostId, IpAddr as NetIp, Link};
+use wsasim_core::provider::san::{SanLogHandle, SanProvider, MEM_READ};
+
+/// Host 0 (10.0.0.1) and host b (10.0.0.2) joined by a link, a SAN link when `san`; the
+/// switch installed over a SAN provider with `SO_MAX_MSG_SIZE = max`; a connection from
+/// host 0 (`c`, thread `t`) to b (`s`, thread `tb`) whose server window is 1024 bytes
+/// and whose client has `SO_SNDBUF = 0` (so larger sends pend).
+struct San {
+    h: Harness,
+    t: ThreadId,
+    tb: ThreadId,
+    c: u64,
+    s: u64,
+    log: SanLogHandle,
+}
+
+fn san_pair(san: bool, max: u32, always_poll: bool) -> San {
+    let (mut h, t) = started(Profile::Windows, 11);
+    let ip = |s: &str| NetIp::parse(s).expect("a valid address");
+    let net = h.network_mut();
+    net.add_address(HostId(0), ip("10.0.0.1"), 24);
+    let b = net.add_host("b", &[ip("10.0.0.2")]);
+    net.link(HostId(0), b, Link::default());
+    net.set_san_link(HostId(0), b, san);
+    let tb = h.create_thread();
+    h.set_thread_host(tb, b);
+    let log = h.install_san_switch(SanProvider::new(max), always_poll);
+    let l = h.socket(tb, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    set_int_opt(&mut h, tb, l, SOL_SOCKET, SO_RCVBUF, 1024);
+    let (a, n) = sockaddr(&mut h, "0.0.0.0:27015");
+    assert_eq!(h.bind(tb, l, a, n), 0);
+    assert_eq!(h.listen(tb, l, 5), 0);
+    let c = h.socket(t, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    let (a, n) = sockaddr(&mut h, "10.0.0.2:27015");
+    let call = h.connect(t, c, a, n);
+    assert_eq!(h.done(t, call), 0, "connect: {}", h.last_error(t));
+    let call = h.accept(tb, l, Ptr::NULL, Ptr::NULL);
+    let s = h.done(tb, call) as u64;
+    assert_ne!(s, INVALID_SOCKET);
+    set_int_opt(&mut h, t, c, SOL_SOCKET, SO_SNDBUF, 0);
+    San {
+        h,
+        t,
+        tb,
+        c,
+        s,
+        log,
+    }
+}
+
+/// Waits (alertably) for `ev` on `t`.
+fn wait_event(h: &mut Harness, t: ThreadId, ev: u64) -> i64 {
+    let evs = h.sim().alloc_bytes(&ev.to_le_bytes());
+    let call = h.wsa_wait_for_multiple_events(t, 1, evs, 1, INFINITE, 0);
+    h.done(t, call)
+}
+
+/// Reads everything the peer has sent so far and what arrives while `t` sleeps.
+fn drain_after(h: &mut Harness, t: ThreadId, tb: ThreadId, s: u64, want: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    for _ in 0..64 {
+        got.extend(drain(h, tb, s));
+        if got.len() >= want {
+            break;
+        }
+        let call = h.sleep_ex(t, 1, 1);
+        let _ = h.done(t, call);
+    }
+    got
+}
+
+#[test]
+fn san_link_connection_uses_the_san_provider_and_tcp_ip_otherwise() {
+    // "Sockets between hosts joined by a SAN link use it" (issue 6); the switch "chooses
+    // per connection SAN vs TCP/IP" (windows-semantics §8, WDD architecture).
+    for san in [true, false] {
+        let mut x = san_pair(san, 65536, false);
+        let data = bytes(&mut x.h, b"hello over the san");
+        let arr = wsabufs(&mut x.h, &[(data, 18)]);
+        let sent = dword(&mut x.h, 0);
+        let call =
+            x.h.wsa_send(x.t, x.c, arr, 1, sent, 0, Ptr::NULL, Ptr::NULL);
+        assert_eq!(x.h.done(x.t, call), 0);
+        assert_eq!(read_u32(&x.h, sent), 18);
+        assert_eq!(
+            drain_after(&mut x.h, x.t, x.tb, x.s, 18),
+            b"hello over the san".to_vec()
+        );
+        let log = x.log.get();
+        assert_eq!(log.sends.len(), usize::from(san), "san link: {san}");
+        assert_eq!(log.tcp_sends, u64::from(!san));
+        assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+    }
+}
+
+#[test]
+fn switch_registers_each_buffer_before_the_san_wspsend_and_releases_it_after() {
+    // "Each WSABUF structure describes a buffer. The switch registered each buffer in a
+    // previous call to the WSPRegisterMemory function." (WSPSend, lpBuffers)
+    let mut x = san_pair(true, 65536, false);
+    let a = bytes(&mut x.h, &[1; 10]);
+    let b = bytes(&mut x.h, &[2; 20]);
+    let arr = wsabufs(&mut x.h, &[(a, 10), (b, 20)]);
+    let sent = dword(&mut x.h, 0);
+    let call =
+        x.h.wsa_send(x.t, x.c, arr, 2, sent, 0, Ptr::NULL, Ptr::NULL);
+    assert_eq!(x.h.done(x.t, call), 0);
+    let log = x.log.get();
+    assert_eq!(log.registered, 2);
+    assert_eq!(log.sends.len(), 1);
+    assert_eq!((log.sends[0].buffers, log.sends[0].bytes), (2, 30));
+    assert_eq!(log.deregistered, 2);
+    let mut want = vec![1u8; 10];
+    want.extend([2u8; 20]);
+    assert_eq!(drain_after(&mut x.h, x.t, x.tb, x.s, 30), want);
+}
+
+#[test]
+fn san_wspsend_from_unregistered_memory_is_wsaefault() {
+    // "The switch registered each buffer in a previous call to the WSPRegisterMemory
+    // function"; a buffer outside registered memory is "not totally contained in a
+    // valid part of the user address space" (WSAEFAULT).
+    let mut x = san_pair(true, 65536, false);
+    let data = bytes(&mut x.h, &[7; 64]);
+    let ov = overlapped(&mut x.h, 0);
+    let ev = x.h.wsa_create_event(x.t);
+    x.h.mem_mut()
+        .write_u64(Ptr(ov.0 + ovl::HEVENT), ev)
+        .unwrap();
+    let (mut sent, mut errno) = (0, 0);
+    let buf = [WsaBuf { len: 64, buf: data }];
+    let rc =
+        x.h.san_wsp_send(x.t, x.c, &buf, &mut sent, 0, ov, Ptr::NULL, &mut errno);
+    assert_eq!((rc, errno), (SOCKET_ERROR, WsaError::WSAEFAULT.0 as i32));
+    // Registered, but only half of it: still outside.
+    let handle = x.h.san_register_memory(x.c, data, 32, MEM_READ, &mut errno);
+    assert_ne!(handle, 0);
+    let rc =
+        x.h.san_wsp_send(x.t, x.c, &buf, &mut sent, 0, ov, Ptr::NULL, &mut errno);
+    assert_eq!((rc, errno), (SOCKET_ERROR, WsaError::WSAEFAULT.0 as i32));
+    // All of it: initiated (SO_SNDBUF is 0, so it pends) and completed later.
+    let whole = x.h.san_register_memory(x.c, data, 64, MEM_READ, &mut errno);
+    assert_ne!(whole, 0);
+    let rc =
+        x.h.san_wsp_send(x.t, x.c, &buf, &mut sent, 0, ov, Ptr::NULL, &mut errno);
+    assert_eq!(
+        (rc, errno),
+        (SOCKET_ERROR, WsaError::WSA_IO_PENDING.0 as i32)
+    );
+    assert_eq!(drain_after(&mut x.h, x.tb, x.tb, x.s, 64), vec![7; 64]);
+    assert_eq!(wait_event(&mut x.h, x.t, ev), 0);
+    assert_eq!(
+        x.h.mem().read_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH)).unwrap(),
+        64
+    );
+    assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+}
+
+#[test]
+fn register_memory_rejects_bad_flags_and_deregister_in_use_or_foreign_is_wsaeinval() {
+    // WSPRegisterMemory: "WSAEINVAL bad flags"; WSPDeregisterMemory: memory "in use by a
+    // transfer -> WSAEINVAL"; the handle is "valid only for that socket"
+    // (windows-semantics §8, WDD ff566311 / ff566279).
+    let mut x = san_pair(true, 65536, false);
+    let data = bytes(&mut x.h, &[3; 4096]);
+    let mut errno = 0;
+    assert_eq!(x.h.san_register_memory(x.c, data, 4096, 0, &mut errno), 0);
+    assert_eq!(errno, WsaError::WSAEINVAL.0 as i32);
+    assert_eq!(x.h.san_register_memory(x.c, data, 4096, 4, &mut errno), 0);
+    assert_eq!(errno, WsaError::WSAEINVAL.0 as i32);
+    let handle =
+        x.h.san_register_memory(x.c, data, 4096, MEM_READ, &mut errno);
+    assert_ne!(handle, 0);
+    // Another socket's handle.
+    assert_eq!(
+        x.h.san_deregister_memory(x.s, handle, &mut errno),
+        SOCKET_ERROR
+    );
+    assert_eq!(errno, WsaError::WSAEINVAL.0 as i32);
+    // A send that pends keeps the memory in use.
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    let (mut sent, mut errno2) = (0, 0);
+    let buf = [WsaBuf {
+        len: 4096,
+        buf: data,
+    }];
+    let rc =
+        x.h.san_wsp_send(x.t, x.c, &buf, &mut sent, 0, ov, Ptr::NULL, &mut errno2);
+    assert_eq!(
+        (rc, errno2),
+        (SOCKET_ERROR, WsaError::WSA_IO_PENDING.0 as i32)
+    );
+    assert_eq!(
+        x.h.san_deregister_memory(x.c, handle, &mut errno),
+        SOCKET_ERROR
+    );
+    assert_eq!(errno, WsaError::WSAEINVAL.0 as i32);
+    // Once it completed, it can go.
+    assert_eq!(drain_after(&mut x.h, x.t, x.tb, x.s, 4096).len(), 4096);
+    assert_eq!(wait_event(&mut x.h, x.t, ev), 0);
+    assert_eq!(x.h.san_deregister_memory(x.c, handle, &mut errno), 0);
+    assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+}
+
+#[test]
+fn san_wspsend_with_nonzero_dwflags_is_a_contract_report() {
+    // "dwFlags [in] Must be zero." (WSPSend, Parameters)
+    let mut x = san_pair(true, 65536, false);
+    let data = bytes(&mut x.h, &[7; 8]);
+    let mut errno = 0;
+    assert_ne!(
+        x.h.san_register_memory(x.c, data, 8, MEM_READ, &mut errno),
+        0
+    );
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    let mut sent = 0;
+    let buf = [WsaBuf { len: 8, buf: data }];
+    let rc = x.h.san_wsp_send(
+        x.t,
+        x.c,
+        &buf,
+        &mut sent,
+        MSG_DONTROUTE,
+        ov,
+        Ptr::NULL,
+        &mut errno,
+    );
+    assert_eq!((rc, errno), (SOCKET_ERROR, WsaError::WSAEINVAL.0 as i32));
+    assert_eq!(reports(&x.h), vec![rules::SAN_FLAGS_NOT_ZERO]);
+    // The switch itself never passes flags: MSG_DONTROUTE from the application is
+    // dropped ("A Windows Sockets service provider can choose to ignore this flag").
+    let arr = wsabufs(&mut x.h, &[(data, 8)]);
+    let call = x.h.wsa_send(
+        x.t,
+        x.c,
+        arr,
+        1,
+        Ptr::NULL,
+        MSG_DONTROUTE,
+        Ptr::NULL,
+        Ptr::NULL,
+    );
+    let _ = x.h.done(x.t, call);
+    assert!(x.log.get().sends.iter().skip(1).all(|s| s.flags == 0));
+    assert_eq!(x.h.contract_reports().len(), 1);
+}
+
+#[test]
+fn switch_passes_an_event_and_no_routine_and_completes_the_applications_routine() {
+    // "The switch specifies NULL for a completion routine." (WSPSend,
+    // lpCompletionRoutine); "the switch always specifies an event in an overlapped
+    // structure and NULL for a completion routine" (Overlapped Socket I/O).
+    let mut x = san_pair(true, 65536, false);
+    let (r, got) = recording_routine(&mut x.h);
+    let ov = overlapped(&mut x.h, 0);
+    assert_eq!(send_ov(&mut x.h, x.t, x.c, 3000, ov, r), PENDING);
+    assert_eq!(x.h.last_error(x.t), WsaError::WSA_IO_PENDING.0);
+    let log = x.log.get();
+    assert_eq!(log.sends.len(), 1);
+    assert!(log.sends[0].routine.is_null());
+    assert!(!log.sends[0].overlapped.is_null());
+    assert_ne!(log.sends[0].h_event & !1, 0, "an event");
+    assert_ne!(log.sends[0].overlapped, ov, "the switch's own OVERLAPPED");
+    assert_eq!(drain_after(&mut x.h, x.tb, x.tb, x.s, 3000).len(), 3000);
+    let call = x.h.sleep_ex(x.t, INFINITE, 1);
+    assert_eq!(x.h.done(x.t, call), i64::from(WAIT_IO_COMPLETION));
+    assert_eq!(*got.lock().unwrap(), vec![(0, 3000, ov.0, 0)]);
+    assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+}
+
+#[test]
+fn blocking_send_on_a_san_socket_becomes_an_overlapped_san_request() {
+    // "the switch turns blocking WSPSend/WSPRecv into overlapped calls on the SAN
+    // provider" (windows-semantics §8, WDD blocking-calls-for-a-san).
+    let mut x = san_pair(true, 65536, false);
+    let data = bytes(&mut x.h, &vec![9; 3000]);
+    let arr = wsabufs(&mut x.h, &[(data, 3000)]);
+    let sent = dword(&mut x.h, 0);
+    let call =
+        x.h.wsa_send(x.t, x.c, arr, 1, sent, 0, Ptr::NULL, Ptr::NULL);
+    assert!(matches!(call, wsasim_core::Call::Blocked));
+    let log = x.log.get();
+    assert_eq!(log.sends.len(), 1);
+    assert!(!log.sends[0].overlapped.is_null());
+    // The peer reads; the blocked call returns with everything sent.
+    let got = drain_after(&mut x.h, x.tb, x.tb, x.s, 1024);
+    assert!(!got.is_empty());
+    let mut total = got.len();
+    while total < 3000 {
+        let call2 = x.h.sleep_ex(x.tb, 1, 0);
+        let _ = x.h.done(x.tb, call2);
+        total += drain(&mut x.h, x.tb, x.s).len();
+    }
+    assert_eq!(x.h.done(x.t, call), 0);
+    assert_eq!(read_u32(&x.h, sent), 3000);
+}
+
+#[test]
+fn san_completion_comes_through_wpucompleteoverlappedrequest_and_signals_the_app() {
+    // "The SAN service provider should call the WPUCompleteOverlappedRequest function in
+    // the context of an arbitrary thread to complete the data transmission operation."
+    let mut x = san_pair(true, 65536, false);
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    assert_eq!(send_ov(&mut x.h, x.t, x.c, 3000, ov, Ptr::NULL), PENDING);
+    assert_eq!(x.log.get().wpu_completions, 0);
+    // The peer reads on its own thread; the completion arrives with no call from `t`.
+    assert_eq!(drain_after(&mut x.h, x.tb, x.tb, x.s, 3000).len(), 3000);
+    assert_eq!(x.log.get().wpu_completions, 1);
+    assert_eq!(x.h.mem().read_u64(Ptr(ov.0 + ovl::INTERNAL)).unwrap(), 0);
+    assert_eq!(
+        x.h.mem().read_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH)).unwrap(),
+        3000
+    );
+    assert_eq!(wait_event(&mut x.h, x.t, ev), 0);
+    assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+}
+
+#[test]
+fn low_bit_of_hevent_means_no_notification_and_the_switch_polls() {
+    // "If the low order bit of the hEvent member in the WSAOVERLAPPED structure is set,
+    // the switch specifically requests to not be notified ... In this case, the switch
+    // calls the WSPGetOverlappedResult function to poll for completion."
+    let mut x = san_pair(true, 65536, true);
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    assert_eq!(send_ov(&mut x.h, x.t, x.c, 3000, ov, Ptr::NULL), PENDING);
+    let log = x.log.get();
+    assert_eq!(log.sends[0].h_event & 1, 1);
+    assert_eq!(drain_after(&mut x.h, x.tb, x.tb, x.s, 3000).len(), 3000);
+    let log = x.log.get();
+    assert_eq!(log.wpu_completions, 0, "not notified");
+    assert!(log.polls >= 1, "polled");
+    // The application's own request still completes (the switch completes it).
+    assert_eq!(wait_event(&mut x.h, x.t, ev), 0);
+    assert_eq!(
+        x.h.mem().read_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH)).unwrap(),
+        3000
+    );
+    assert!(x.h.contract_reports().is_empty(), "{:?}", reports(&x.h));
+}
+
+#[test]
+fn sends_larger_than_so_max_msg_size_never_reach_the_san_provider() {
+    // "The switch does not pass send message requests to the SAN service provider that
+    // exceed the size that the SAN service provider returns in WSPGetSockOpt calls for
+    // the value of the SO_MAX_MSG_SIZE socket option." And "the SAN service provider
+    // transmits data from posted buffers in the same order in which the switch supplies
+    // them."
+    let mut x = san_pair(true, 1000, false);
+    let payload: Vec<u8> = (0..4500u32).map(|i| (i % 251) as u8).collect();
+    let data = bytes(&mut x.h, &payload);
+    let arr = wsabufs(&mut x.h, &[(data, 4500)]);
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    let call = x.h.wsa_send(x.t, x.c, arr, 1, Ptr::NULL, 0, ov, Ptr::NULL);
+    let _ = x.h.done(x.t, call);
+    assert_eq!(drain_after(&mut x.h, x.tb, x.tb, x.s, 4500), payload);
+    let sizes: Vec<u32> = x.log.get().sends.iter().map(|s| s.bytes).collect();
+    assert_eq!(sizes, vec![1000, 1000, 1000, 1000, 500]);
+    assert_eq!(wait_event(&mut x.h, x.t, ev), 0);
+    assert_eq!(
+        x.h.mem().read_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH)).unwrap(),
+        4500
+    );
+}
+
+#[test]
+fn san_provider_never_returns_the_codes_the_seed_excludes() {
+    // "Note that a SAN service provider does not support the following error codes for
+    // WSPSend: ... WSAEWOULDBLOCK: The Windows Sockets switch uses overlapped sockets."
+    // The wire's "too many outstanding" becomes a buffer deadlock (WSAENOBUFS).
+    let mut x = san_pair(true, 65536, false);
+    let r = x.h.socket_target(x.c).unwrap();
+    assert!(x
+        .h
+        .inject(wsasim_core::ProviderFault::TooManyOutstanding(r, 1)));
+    let ev = x.h.wsa_create_event(x.t);
+    let ov = overlapped(&mut x.h, ev);
+    assert_eq!(send_ov(&mut x.h, x.t, x.c, 100, ov, Ptr::NULL), PENDING);
+    assert_eq!(x.h.last_error(x.t), WsaError::WSAENOBUFS.0);
+    assert!(
+        !reports(&x.h).contains(&rules::SAN_FORBIDDEN_CODE),
+        "{:?}",
+        reports(&x.h)
+    );
+}

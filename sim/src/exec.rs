@@ -395,7 +395,7 @@ fn run_external(
         }
     };
     // Wall clock: only to stop a program that hangs outside the simulation.
-    let started = std::time::Instant::now();
+    let started = crate::wall::Stopwatch::start();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),

@@ -99,6 +99,8 @@ pub struct Explore {
     pub results: Option<std::path::PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// Print `seed N: <reason>` for each failing seed (the command does; tests need not).
+    pub print_failures: bool,
 }
 
 /// What one seed gave, as the results file holds it.
@@ -261,7 +263,7 @@ pub fn explore(x: &Explore) -> std::io::Result<Summary> {
                 let s = slots.lock().unwrap_or_else(|e| e.into_inner());
                 while *p < s.len() {
                     let Some(r) = &s[*p] else { break };
-                    if r.verdict != Verdict::Pass {
+                    if r.verdict != Verdict::Pass && x.print_failures {
                         // A closed stdout (`| head`) is not an error of the sweep.
                         bar.suspend(|| {
                             let _ = writeln!(std::io::stdout(), "seed {}: {}", r.seed, r.reason);

@@ -23,3 +23,4 @@ pub mod explain;
 pub mod explore;
 pub mod shrink;
 pub mod timeline;
+pub mod wall;

@@ -235,10 +235,19 @@ struct ShrinkArgs {
 }
 
 fn load(path: &Path) -> Result<wsasim_scenario::Scenario, ExitCode> {
-    wsasim_scenario::load(path).map_err(|e| {
+    let sc = wsasim_scenario::load(path).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(EXIT_USAGE)
-    })
+    })?;
+    if sc.programs().is_empty() {
+        eprintln!(
+            "{}: the scenario has no [[program]], so nothing would run; add one (docs/scenario.md), or run a C program in it with WSASIM_SCENARIO={} wsasim explore -- PROGRAM",
+            path.display(),
+            path.display()
+        );
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(sc)
 }
 
 /// The target of `explore`/`replay`: a scenario, or a program after `--`.
@@ -474,8 +483,9 @@ fn cmd_explore(a: &ExploreArgs) -> Result<ExitCode, ExitCode> {
         shard: a.shard,
         results: a.results.clone(),
         quiet: a.quiet,
+        print_failures: true,
     };
-    let started = std::time::Instant::now();
+    let started = wsasim_cli::wall::Stopwatch::start();
     let summary = explore::explore(&x).map_err(|e| {
         eprintln!("wsasim: cannot write the results: {e}");
         ExitCode::FAILURE

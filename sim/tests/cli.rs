@@ -115,6 +115,17 @@ fn scenario_mistakes_print_file_line_column_and_the_expected_form() {
 }
 
 #[test]
+fn a_scenario_without_programs_is_refused_with_a_hint() {
+    let o = wsasim(&["run", "sim/scenarios/seed-example.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("sim/scenarios/seed-example.toml: the scenario has no [[program]]"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn explore_prints_a_line_per_failing_seed_and_exits_non_zero() {
     let o = wsasim(&[
         "explore",

@@ -30,6 +30,7 @@ fn sweep(sc: &Arc<Scenario>, profile: Profile, seeds: u64) -> wsasim_cli::explor
         shard: None,
         results: None,
         quiet: true,
+        print_failures: false,
     })
     .expect("no results file to write")
 }
@@ -146,4 +147,36 @@ fn exploring_the_freedoms_scenario_reaches_every_documented_freedom() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn shrink_turns_off_a_fault_the_failure_does_not_need_and_prints_the_file_without_it() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/routine-order.toml"),
+    )
+    .unwrap();
+    let with_fault = format!(
+        "{text}\n# An unrelated fault.\n[[fault]]\nkind = \"slow-receiver\"\ntarget = \"program:receiver\"\nat_ms = 0\ndelay_ms = 1\n"
+    );
+    let sc = Arc::new(wsasim_scenario::parse("f.toml", &with_fault).unwrap());
+    let opts = RunOptions::new(0, Profile::Documented);
+    let seed = (0..16)
+        .find(|&s| {
+            let mut o = opts.clone();
+            o.seed = s;
+            !run_one(&Target::Scenario(Arc::clone(&sc)), &o).passed()
+        })
+        .expect("a failing seed");
+    let mut o = opts.clone();
+    o.seed = seed;
+    let s = shrink(&sc, &o, 300).unwrap();
+    assert_eq!(s.faults, vec![false], "the slow receiver is not needed");
+    let shrunk = sc.text_with_faults(|i| s.faults[i]);
+    assert!(!shrunk.contains("[[fault]]"), "{shrunk}");
+    // The shrunk file with the replay string fails the same way.
+    let sc2 = Arc::new(wsasim_scenario::parse("g.toml", &shrunk).unwrap());
+    let mut replay = o.clone();
+    replay.choices = Some(s.choices.clone());
+    let r = run_one(&Target::Scenario(sc2), &replay);
+    assert_eq!(r.signature(), s.original.signature());
 }

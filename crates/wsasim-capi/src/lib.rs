@@ -31,5 +31,6 @@ pub mod kernel32;
 pub mod layout;
 pub mod memory;
 pub mod resolve;
+pub mod spi;
 pub mod start;
 pub mod winsock;

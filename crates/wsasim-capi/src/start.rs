@@ -45,6 +45,9 @@ pub struct Settings {
     pub scenario: Option<PathBuf>,
     /// `WSASIM_STEPS_MAX`: the scheduling steps after which a run counts as a livelock.
     pub steps_max: u64,
+    /// `WSASIM_PROVIDER`: a C service provider to load (`path.so[:layered]`,
+    /// [`crate::spi`]).
+    pub provider: Option<String>,
 }
 
 impl Settings {
@@ -75,6 +78,7 @@ impl Settings {
             trace: var("WSASIM_TRACE").map(PathBuf::from),
             scenario: var("WSASIM_SCENARIO").map(PathBuf::from),
             steps_max,
+            provider: var("WSASIM_PROVIDER"),
         })
     }
 }
@@ -132,6 +136,12 @@ fn start() {
     let mut world = World::with_memory(config, Box::new(ProcessMemory), Network::new());
     if let Some(sc) = &scenario {
         sc.install(&mut world);
+    }
+    if let Some(spec) = &settings.provider {
+        if let Err(msg) = crate::spi::load_provider(&mut world, spec) {
+            eprintln!("wsasim: {msg}");
+            std::process::exit(EXIT_CONFIG);
+        }
     }
     let steps_max = settings.steps_max;
     SETTINGS.set(settings).expect("the run starts once (INIT)");
@@ -338,9 +348,15 @@ impl ApcDispatcher for CDispatcher {
                 // above); its prototype is `VOID NTAPI (ULONG_PTR)` (`void CALLBACK
                 // (DWORD_PTR)` for WPUQueueApc) with the host's C calling convention.
                 let f = unsafe { std::mem::transmute::<usize, ApcProc>(func.0 as usize) };
+                let provider = matches!(apc.kind, ApcKind::Provider { .. });
                 // SAFETY: calls the program's APC function with its dwData, on the thread
                 // it was queued to, outside the runtime's lock.
-                unsafe { f(param as usize) };
+                let run = || unsafe { f(param as usize) };
+                if provider {
+                    crate::spi::in_provider_apc(run);
+                } else {
+                    run();
+                }
                 true
             }
         }

@@ -534,6 +534,118 @@ impl World {
         p
     }
 
+    /// Installs the Windows Sockets Direct switch with `san` underneath, over the
+    /// provider of IPv4 stream sockets: connections created afterwards between hosts
+    /// joined by a SAN link ([`crate::net::Network::set_san_link`]) use the SAN
+    /// provider, every other socket TCP/IP. `always_poll`: the switch sets the low bit
+    /// of `hEvent` on every request and polls `WSPGetOverlappedResult`. Returns the log
+    /// the provider and the switch keep.
+    pub fn install_san_switch(
+        &mut self,
+        san: crate::provider::san::SanProvider,
+        always_poll: bool,
+    ) -> crate::provider::san::SanLogHandle {
+        use crate::consts::{AF_INET, SOCK_STREAM};
+        use crate::provider::layered::LayerScope;
+        let switch = crate::provider::san::SanSwitch::new(san, always_poll);
+        let log = switch.log();
+        self.install_layered_provider(
+            Box::new(switch),
+            LayerScope::Protocol {
+                af: AF_INET,
+                ty: SOCK_STREAM,
+                protocol: 0,
+            },
+        );
+        log
+    }
+
+    /// `HANDLE WSPRegisterMemory(SOCKET s, PVOID lpBuffer, DWORD dwBufferLength, DWORD
+    /// dwFlags, LPINT lpErrno)` of `s`'s SAN provider, as the switch calls it: the
+    /// handle, or 0 with the code at `lp_errno` (`WSAEOPNOTSUPP` without a SAN
+    /// provider, `WSAENOTSOCK` for a handle that is not a socket).
+    pub fn san_register_memory(
+        &mut self,
+        s: SOCKET,
+        lp_buffer: Ptr,
+        dw_buffer_length: u32,
+        dw_flags: u32,
+        lp_errno: &mut i32,
+    ) -> u64 {
+        let Ok((p, r, _)) = self.socket_ref(s) else {
+            *lp_errno = WsaError::WSAENOTSOCK.0 as i32;
+            return 0;
+        };
+        match self.providers[p].register_memory(
+            &mut self.k,
+            r,
+            lp_buffer,
+            dw_buffer_length,
+            dw_flags,
+        ) {
+            Ok(h) => h,
+            Err(e) => {
+                *lp_errno = e.0 as i32;
+                0
+            }
+        }
+    }
+
+    /// `int WSPDeregisterMemory(SOCKET s, HANDLE handle, LPINT lpErrno)` of `s`'s SAN
+    /// provider.
+    pub fn san_deregister_memory(&mut self, s: SOCKET, handle: u64, lp_errno: &mut i32) -> i32 {
+        let Ok((p, r, _)) = self.socket_ref(s) else {
+            *lp_errno = WsaError::WSAENOTSOCK.0 as i32;
+            return SOCKET_ERROR;
+        };
+        match self.providers[p].deregister_memory(&mut self.k, r, handle) {
+            Ok(()) => 0,
+            Err(e) => {
+                *lp_errno = e.0 as i32;
+                SOCKET_ERROR
+            }
+        }
+    }
+
+    /// The SAN provider's `WSPSend` for `s`, called directly (as the switch would, but
+    /// with whatever arguments the test gives), with the switch's checks on the result.
+    /// `WSAEOPNOTSUPP` when `s` has no SAN provider.
+    #[allow(clippy::too_many_arguments)]
+    pub fn san_wsp_send(
+        &mut self,
+        t: ThreadId,
+        s: SOCKET,
+        lp_buffers: &[crate::memory::WsaBuf],
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_errno: &mut i32,
+    ) -> i32 {
+        let Ok((p, r, _)) = self.socket_ref(s) else {
+            *lp_errno = WsaError::WSAENOTSOCK.0 as i32;
+            return SOCKET_ERROR;
+        };
+        let tid = crate::provider::WsaThreadId::of(&self.k, t);
+        match self.providers[p].san_wsp_send(
+            &mut self.k,
+            r,
+            lp_buffers,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            &tid,
+            lp_errno,
+        ) {
+            Some(rc) => rc,
+            None => {
+                *lp_errno = WsaError::WSAEOPNOTSUPP.0 as i32;
+                SOCKET_ERROR
+            }
+        }
+    }
+
     /// A code address for provider `p`'s own APC function. The switch runs these
     /// itself, so they live outside the application's address space.
     pub(crate) fn provider_code(&mut self, p: usize) -> Ptr {
@@ -583,6 +695,12 @@ impl World {
     /// upcalls themselves.
     pub fn upcalls(&mut self) -> crate::provider::Upcalls<'_> {
         crate::provider::Upcalls::new(&mut self.k, 0)
+    }
+
+    /// The upcall table of provider `p` (its index in the switch's list, as
+    /// [`World::install_layered_provider`] returns it).
+    pub fn upcalls_for(&mut self, p: usize) -> crate::provider::Upcalls<'_> {
+        crate::provider::Upcalls::new(&mut self.k, p)
     }
 
     /// The `WSATHREADID` the switch passes for calls made on `t`.

@@ -512,14 +512,15 @@ fn send_overlapped(
                 // HasOverlappedIoCompleted: Internal is no longer STATUS_PENDING (a
                 // shared, reused structure may already have been waited for).
                 let internal = api::harness_world(|w, _| w.overlapped_internal(sl.ov));
-                let pending = internal == Some(0x103);
-                while pending {
-                    let r = WSAWaitForMultipleEvents(1, events, TRUE, INFINITE, TRUE);
-                    if r == WSA_WAIT_FAILED {
-                        return Err(ctx.fail("WSAWaitForMultipleEvents"));
-                    }
-                    if r != WAIT_IO_COMPLETION {
-                        break;
+                if internal == Some(0x103) {
+                    loop {
+                        let r = WSAWaitForMultipleEvents(1, events, TRUE, INFINITE, TRUE);
+                        if r == WSA_WAIT_FAILED {
+                            return Err(ctx.fail("WSAWaitForMultipleEvents"));
+                        }
+                        if r != WAIT_IO_COMPLETION {
+                            break;
+                        }
                     }
                 }
                 if WSAGetOverlappedResult(s, sl.ov, bytes, FALSE, flags) == 0 {

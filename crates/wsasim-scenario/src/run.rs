@@ -394,7 +394,6 @@ enum Action {
 /// What a lasting fault changed, to put it back.
 #[derive(Clone, Copy)]
 enum Saved {
-    None,
     Link(Link, LinkOpts),
     Host(u32),
     Socket(u64),
@@ -432,7 +431,7 @@ fn fault_thread(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, which: &[usize]) {
                     end(sc, i, saved);
                     None
                 } else {
-                    reorder_tick(sc, f, saved);
+                    reorder_tick(f, saved);
                     Some((1_000_000, Action::ReorderTick(i, until, saved)))
                 }
             }
@@ -481,11 +480,10 @@ fn host_id(name: &str) -> u32 {
     api::host_named(name).expect("parse checked the host").0
 }
 
-fn link_hosts(sc: &Scenario, f: &Fault) -> (wsasim_core::net::HostId, wsasim_core::net::HostId) {
+fn link_hosts(f: &Fault) -> (wsasim_core::net::HostId, wsasim_core::net::HostId) {
     let Target::Link(a, b) = &f.target else {
         unreachable!("a link fault names a link")
     };
-    let _ = sc;
     (
         api::host_named(a).expect("parse checked the link"),
         api::host_named(b).expect("parse checked the link"),
@@ -508,7 +506,7 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
     let duration = f.duration_ms.map(|ms| u64::from(ms) * 1_000_000);
     match f.kind.target_kind() {
         crate::fault::TargetKind::Link => {
-            let (a, b) = link_hosts(sc, f);
+            let (a, b) = link_hosts(f);
             let (link, opts) = api::harness_world(|w, _| {
                 let net = w.network_mut();
                 (
@@ -517,14 +515,12 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
                 )
             });
             // Every program on either end is touched (a short count is explained).
-            let names = [a, b];
-            let l = lock(log);
+            let ends = [a, b];
             firing.targets = (0..sc.programs.len())
                 .filter(|&p| {
-                    api::host_named(&sc.programs[p].host).is_some_and(|h| names.contains(&h))
+                    api::host_named(&sc.programs[p].host).is_some_and(|h| ends.contains(&h))
                 })
                 .collect();
-            drop(l);
             api::harness_world(|w, _| {
                 let net = w.network_mut();
                 match f.kind {
@@ -712,9 +708,8 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
 fn end(sc: &Arc<Scenario>, i: usize, saved: Saved) {
     let f = &sc.faults[i];
     match saved {
-        Saved::None => {}
         Saved::Link(link, opts) => {
-            let (a, b) = link_hosts(sc, f);
+            let (a, b) = link_hosts(f);
             api::harness_world(|w, _| {
                 let net = w.network_mut();
                 net.link(a, b, link);
@@ -734,11 +729,11 @@ fn end(sc: &Arc<Scenario>, i: usize, saved: Saved) {
 
 /// One millisecond of a reorder fault: the link's latency becomes its normal latency
 /// plus 0, 1, 2 or 3 thirds of `latency_us` (default 1000), drawn by the seed.
-fn reorder_tick(sc: &Arc<Scenario>, f: &Fault, saved: Saved) {
+fn reorder_tick(f: &Fault, saved: Saved) {
     let Saved::Link(link, _) = saved else {
         return;
     };
-    let (a, b) = link_hosts(sc, f);
+    let (a, b) = link_hosts(f);
     let jitter = f.latency_us.unwrap_or(1000);
     api::harness_world(|w, _| {
         let pick = w.choose(ChoiceKind::Fault, 4);
@@ -774,7 +769,6 @@ pub(crate) fn before_call(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize
                 let sc2 = Arc::clone(sc);
                 let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");
                 let until = api::now().as_nanos() + after;
-                let _ = Saved::None;
                 api::create_thread_on(local, move || {
                     sleep_until_ns(until);
                     match action {

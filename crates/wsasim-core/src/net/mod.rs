@@ -175,6 +175,9 @@ pub struct Network {
     /// The latest arrival handed out by [`Network::arrival`] on each directed path, so
     /// a stream stays in order when a link's latency drops during a run.
     last_arrival: BTreeMap<(HostId, HostId), Instant>,
+    /// Links that are system area network links (Windows Sockets Direct): a stream
+    /// connection between their two hosts goes through the SAN provider.
+    san_links: std::collections::BTreeSet<(HostId, HostId)>,
 }
 
 impl Default for Network {
@@ -196,6 +199,7 @@ impl Network {
             busy_until: BTreeMap::new(),
             opts: BTreeMap::new(),
             last_arrival: BTreeMap::new(),
+            san_links: std::collections::BTreeSet::new(),
         };
         n.add_host("local", &[]);
         n
@@ -249,6 +253,25 @@ impl Network {
     /// Sets the MTU and loss of the link between `a` and `b`.
     pub fn set_link_opts(&mut self, a: HostId, b: HostId, opts: LinkOpts) {
         self.opts.insert((a.min(b), a.max(b)), opts);
+    }
+
+    /// Marks the link between `a` and `b` as a system area network (SAN) link, or not:
+    /// "WSD routes Winsock traffic over a system area network instead of TCP/IP" and
+    /// "the switch ... chooses per connection SAN vs TCP/IP" (windows-semantics §8, WDD
+    /// `windows-sockets-direct-architecture.md`). Kept apart from [`LinkOpts`] so that
+    /// existing `LinkOpts { .. }` literals stay valid.
+    pub fn set_san_link(&mut self, a: HostId, b: HostId, san: bool) {
+        let key = (a.min(b), a.max(b));
+        if san {
+            self.san_links.insert(key);
+        } else {
+            self.san_links.remove(&key);
+        }
+    }
+
+    /// Whether `a` and `b` are joined by a SAN link.
+    pub fn is_san_link(&self, a: HostId, b: HostId) -> bool {
+        a != b && self.san_links.contains(&(a.min(b), a.max(b)))
     }
 
     /// The MTU and loss of the link between `a` and `b`.

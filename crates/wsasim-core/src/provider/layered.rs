@@ -81,6 +81,12 @@ impl<'a> LayerCx<'a> {
         self.k
     }
 
+    /// The lower provider (`NextProcTable`) and the kernel, for calls other than
+    /// `WSPSend` (names, options, the network).
+    pub fn lower(&mut self) -> (&mut dyn Provider, &mut Kernel) {
+        (&mut *self.lower, &mut *self.k)
+    }
+
     /// The code address of this layer's own APC function: pass it to
     /// [`Upcalls::wpu_queue_apc`]; when the APC is delivered, [`Layer::apc`] runs.
     pub fn apc_fn(&self) -> Ptr {
@@ -220,6 +226,62 @@ pub trait Layer: core::fmt::Debug + Send {
     /// [`LayerCx::lower_wsp_send`] then holds it to the SAN contract (`seeds/002`).
     fn is_san(&self) -> bool {
         false
+    }
+
+    /// `WSPRegisterMemory` for a socket in the layer's scope; `None` passes it to the
+    /// lower provider.
+    fn register_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        buf: Ptr,
+        len: u32,
+        flags: u32,
+    ) -> Option<Result<u64, WsaError>> {
+        let _ = (cx, s, buf, len, flags);
+        None
+    }
+
+    /// `WSPDeregisterMemory` for a socket in the layer's scope; `None` passes it to the
+    /// lower provider.
+    fn deregister_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        handle: u64,
+    ) -> Option<Result<(), WsaError>> {
+        let _ = (cx, s, handle);
+        None
+    }
+
+    /// The `WSPSend` of a SAN provider the layer holds (a Windows Sockets Direct
+    /// switch), called directly as an SPI client would; `None` when the layer holds
+    /// none.
+    #[allow(clippy::too_many_arguments)]
+    fn san_wsp_send(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> Option<i32> {
+        let _ = (
+            cx,
+            s,
+            lp_buffers,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            lp_thread_id,
+            lp_errno,
+        );
+        None
     }
 
     /// The layer's own APC function ([`LayerCx::apc_fn`]), delivered in an alertable wait
@@ -611,6 +673,18 @@ impl Provider for LayeredStack {
         len: u32,
         flags: u32,
     ) -> Result<u64, WsaError> {
+        if self.covers(s) {
+            let mut cx = LayerCx {
+                k,
+                lower: &mut *self.lower,
+                me: self.me,
+                apc_fn: self.apc_fn,
+            };
+            if let Some(r) = self.layer.register_memory(&mut cx, s, buf, len, flags) {
+                self.after(k);
+                return r;
+            }
+        }
         self.lower.register_memory(k, s, buf, len, flags)
     }
 
@@ -620,7 +694,67 @@ impl Provider for LayeredStack {
         s: SocketRef,
         handle: u64,
     ) -> Result<(), WsaError> {
+        if self.covers(s) {
+            let mut cx = LayerCx {
+                k,
+                lower: &mut *self.lower,
+                me: self.me,
+                apc_fn: self.apc_fn,
+            };
+            if let Some(r) = self.layer.deregister_memory(&mut cx, s, handle) {
+                self.after(k);
+                return r;
+            }
+        }
         self.lower.deregister_memory(k, s, handle)
+    }
+
+    fn san_wsp_send(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> Option<i32> {
+        if self.covers(s) {
+            let mut cx = LayerCx {
+                k,
+                lower: &mut *self.lower,
+                me: self.me,
+                apc_fn: self.apc_fn,
+            };
+            let r = self.layer.san_wsp_send(
+                &mut cx,
+                s,
+                lp_buffers,
+                lp_number_of_bytes_sent,
+                dw_flags,
+                lp_overlapped,
+                lp_completion_routine,
+                lp_thread_id,
+                lp_errno,
+            );
+            if r.is_some() {
+                self.after(k);
+                return r;
+            }
+        }
+        self.lower.san_wsp_send(
+            k,
+            s,
+            lp_buffers,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            lp_thread_id,
+            lp_errno,
+        )
     }
 }
 

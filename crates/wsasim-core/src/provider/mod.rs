@@ -15,6 +15,7 @@
 
 pub mod base;
 pub mod layered;
+pub mod san;
 pub mod spi;
 
 use crate::consts::{SOCKET, SOCKET_ERROR};
@@ -253,6 +254,36 @@ pub trait Provider: core::fmt::Debug + Send {
     ) -> Result<(), WsaError> {
         let _ = (k, s, handle);
         Err(WsaError::WSAEOPNOTSUPP)
+    }
+
+    /// The `WSPSend` of the SAN provider under a Windows Sockets Direct switch in this
+    /// provider, called directly as an SPI client would (tests of the SAN provider's
+    /// contract); `None` when there is none for `s`.
+    #[allow(clippy::too_many_arguments)]
+    fn san_wsp_send(
+        &mut self,
+        k: &mut Kernel,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> Option<i32> {
+        let _ = (
+            k,
+            s,
+            lp_buffers,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            lp_thread_id,
+            lp_errno,
+        );
+        None
     }
 
     /// `WSPSendTo`, and the data path of `WSASendMsg`: one datagram to `to` (`None`: the

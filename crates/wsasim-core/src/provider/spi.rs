@@ -397,6 +397,61 @@ impl<'a> Upcalls<'a> {
         });
     }
 
+    /// A C provider called the client's completion routine for `lp_overlapped` (the C
+    /// ABI hands C providers a switch trampoline in place of the routine, so it sees
+    /// the call). `from_provider_apc`: the call came from inside the provider's own APC
+    /// function delivered through `WPUQueueApc`, as "The service provider must instead
+    /// supply a pointer to its own APC function that uses the supplied context value to
+    /// access the needed result information for the overlapped operation, and then
+    /// invokes the client specified-completion routine" (LPWSPSEND) asks: the request
+    /// completes now and the routine to call is returned. Otherwise it is a routine
+    /// "called directly": a contract report, and the request completes through the
+    /// kernel (the routine is queued to the issuing thread, so the application still
+    /// sees one completion); `None`. A request that is not pending: "completed twice".
+    pub fn client_routine_called(
+        &mut self,
+        lp_overlapped: Ptr,
+        dw_error: u32,
+        cb_transferred: u32,
+        dw_flags: u32,
+        from_provider_apc: bool,
+    ) -> Option<Ptr> {
+        let id = self.k.ov_in_flight.get(&lp_overlapped.0).copied();
+        let pending = id.and_then(|id| self.k.op(id)).filter(|o| o.is_pending());
+        let Some(op) = pending.cloned() else {
+            let t = self.k.spi.apc_thread.unwrap_or(ThreadId(0));
+            self.k.contract(t, rules::COMPLETED_TWICE);
+            return None;
+        };
+        self.check_untouched(op.id);
+        self.k.spi.watched.remove(&op.id);
+        self.k.spi.completed_ovs.insert(lp_overlapped.0);
+        let status = NtStatus::from_wsa(WsaError(dw_error));
+        let Notify::Routine(routine) = op.notify else {
+            self.k
+                .complete_op(op.id, status, cb_transferred, dw_flags, 0);
+            return None;
+        };
+        if !from_provider_apc {
+            self.k.contract(op.thread, rules::ROUTINE_CALLED_DIRECTLY);
+            self.k
+                .complete_op(op.id, status, cb_transferred, dw_flags, 0);
+            return None;
+        }
+        let silent = self.k.silent;
+        self.k.silent = true;
+        self.k
+            .complete_op(op.id, status, cb_transferred, dw_flags, 0);
+        self.k.silent = silent;
+        Some(routine)
+    }
+
+    /// Reports a breach of `rule` on thread `t` (for embedders that check what the
+    /// model cannot see, e.g. the C ABI's poisoned `WSABUF` copies).
+    pub fn report(&mut self, t: ThreadId, rule: &'static str) {
+        self.k.contract(t, rule);
+    }
+
     /// `SOCKET WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext, LPINT
     /// lpErrno)`: a new socket handle whose context is `dw_context`. `WSAENOBUFS` when
     /// the handle table is full.
