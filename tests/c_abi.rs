@@ -31,6 +31,7 @@ const PROGRAMS: &[(&str, Option<&str>)] = &[
     ("datagrams", Some("datagram_hosts.toml")),
     ("iocp", None),
     ("provider_user", None),
+    ("faults_external", Some("fault_reset.toml")),
 ];
 
 struct Built {
@@ -378,6 +379,83 @@ fn headers_compile_after_the_c_library_headers() {
 #[test]
 fn headers_compile_before_the_c_library_headers() {
     check_program("include_order_winsock_first", &[]);
+}
+
+// ===== scenario faults in a C program =======================================================
+
+/// Runs `faults_external` with `scenario`, expecting its send to fail with `code` at the
+/// fault's virtual time; returns (stdout, trace).
+fn run_faults_external(scenario_file: &str, code: u32, seed: u64) -> Option<(String, String)> {
+    let b = built()?;
+    let trace = temp_path(b, &format!("faults-{scenario_file}-{seed}.jsonl"));
+    let _ = std::fs::remove_file(&trace);
+    let out = run_exe(
+        &b.bins["faults_external"],
+        &[
+            ("WSASIM_SCENARIO", scenario(b, scenario_file)),
+            ("WSASIM_TRACE", trace.display().to_string()),
+            ("WSASIM_SEED", seed.to_string()),
+            ("FAULT_EXPECT", code.to_string()),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success() && !stdout.contains("FAIL") && stdout.contains(" passed, 0 failed"),
+        "faults_external with {scenario_file} failed ({:?}):\n{stdout}\nstderr:\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    let jsonl = std::fs::read_to_string(&trace).expect("the trace was written at exit");
+    Some((stdout, jsonl))
+}
+
+#[test]
+fn scheduled_reset_on_the_c_program_fails_its_send_with_wsaeconnreset_at_20_ms() {
+    let Some((stdout, jsonl)) = run_faults_external("fault_reset.toml", 10054, 0) else {
+        return;
+    };
+    assert!(stdout.contains("then error 10054"), "{stdout}");
+    // One reset, at 20 ms: the program's one connected socket, not the peer's.
+    let resets: Vec<&str> = jsonl
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"fault\",\"fault\":\"reset\""))
+        .collect();
+    assert_eq!(resets.len(), 1, "{jsonl}");
+    assert!(resets[0].starts_with("{\"t\":20"), "{}", resets[0]);
+}
+
+#[test]
+fn scheduled_abort_on_the_c_program_fails_its_send_with_wsaeconnaborted() {
+    let Some((stdout, jsonl)) = run_faults_external("fault_abort.toml", 10053, 0) else {
+        return;
+    };
+    assert!(stdout.contains("then error 10053"), "{stdout}");
+    assert!(
+        jsonl.contains("\"kind\":\"fault\",\"fault\":\"abort\""),
+        "{jsonl}"
+    );
+}
+
+#[test]
+fn network_down_on_the_c_programs_host_fails_its_send_with_wsaenetdown() {
+    let Some((stdout, jsonl)) = run_faults_external("fault_network_down.toml", 10050, 0) else {
+        return;
+    };
+    assert!(stdout.contains("then error 10050"), "{stdout}");
+    assert!(
+        jsonl.contains("\"kind\":\"fault\",\"fault\":\"network_down\",\"target\":0}"),
+        "{jsonl}"
+    );
+}
+
+#[test]
+fn scenario_faults_in_a_c_program_replay_byte_for_byte_with_the_same_seed() {
+    let Some((out1, trace1)) = run_faults_external("fault_reset.toml", 10054, 7) else {
+        return;
+    };
+    let (out2, trace2) = run_faults_external("fault_reset.toml", 10054, 7).expect("built");
+    assert_eq!(out1, out2);
+    assert_eq!(trace1, trace2);
 }
 
 // ===== how a run ends ========================================================================

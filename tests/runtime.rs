@@ -478,3 +478,72 @@ fn a_winsock_call_from_a_thread_the_runtime_did_not_create_is_refused() {
     assert!(msg.contains("did not create"), "{msg}");
     assert!(!is_simulated_thread());
 }
+
+/// Two threads send 8 KiB of 'a' and of 'b' on one stream socket at once, through a
+/// small send buffer, to a receiver that reads after both are done.
+fn concurrent_senders(seed: u64, profile: Profile) -> Vec<u8> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&got);
+    let report = run(Config::new(seed, profile), move || {
+        startup();
+        let l = listening(27015);
+        let c = connected(27015);
+        let s = accept(l, Ptr::NULL, Ptr::NULL);
+        set_int(c, SO_SNDBUF, 1024);
+        let sender = |byte: u8| {
+            move || {
+                let data = alloc_bytes(&[byte; 8192]);
+                assert_eq!(send(c, data, 8192, 0), 8192);
+                0
+            }
+        };
+        let a = CreateThread(sender(b'a'));
+        let b = CreateThread(sender(b'b'));
+        let hs = alloc_bytes(&[a.to_le_bytes(), b.to_le_bytes()].concat());
+        let buf = alloc(4096);
+        let mut total = Vec::new();
+        while total.len() < 16384 {
+            let n = recv(s, buf, 4096, 0);
+            assert!(n > 0, "recv: {}", WSAGetLastError());
+            total.extend(read(buf, n as usize));
+        }
+        assert_eq!(WaitForMultipleObjects(2, hs, TRUE, INFINITE), WAIT_OBJECT_0);
+        *sink.lock().unwrap() = total;
+        0
+    });
+    assert!(report.success(), "{:?}", report.outcome);
+    let v = got.lock().unwrap().clone();
+    v
+}
+
+/// How many times the byte stream switches between the two senders' bytes.
+fn switches(data: &[u8]) -> usize {
+    data.windows(2).filter(|w| w[0] != w[1]).count()
+}
+
+#[test]
+fn concurrent_sends_on_one_stream_socket_interleave_only_where_the_documented_profile_splits_them()
+{
+    // WSASend: "some Winsock providers may split a large send request into multiple
+    // transmissions, and this may lead to unintended data interleaving from multiple
+    // concurrent send requests on the same stream-oriented socket." The verified Windows
+    // profile takes each send whole (E33/E34), so the streams never interleave.
+    for seed in 0..16 {
+        let d = concurrent_senders(seed, Profile::Windows);
+        assert_eq!(d.len(), 16384);
+        assert_eq!(switches(&d), 1, "seed {seed}: one block of each sender");
+    }
+    let interleaved = (0..64).any(|seed| {
+        let d = concurrent_senders(seed, Profile::Documented);
+        assert_eq!(
+            d.iter().filter(|&&b| b == b'a').count(),
+            8192,
+            "every byte arrives once"
+        );
+        switches(&d) > 1
+    });
+    assert!(
+        interleaved,
+        "the documented profile interleaves concurrent sends for some seed"
+    );
+}

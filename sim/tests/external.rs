@@ -164,3 +164,47 @@ fn run_of_a_scenario_with_an_external_program_gives_it_the_scenario() {
     );
     let _ = std::fs::remove_file(sc);
 }
+
+/// `tests/c/faults_external.c`, built against the library [`example`] built.
+fn faults_program() -> Option<PathBuf> {
+    example()?;
+    let target = root().join("target").join("c-abi");
+    let lib = target.join("release");
+    let exe = target.join("wsasim-cli-faults-external");
+    let cc = Command::new("cc")
+        .current_dir(root())
+        .arg("tests/c/faults_external.c")
+        .args(["-I", "crates/wsasim-capi/include", "-L"])
+        .arg(&lib)
+        .arg("-lwsasim")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("cc runs");
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    Some(exe)
+}
+
+#[test]
+fn explore_of_a_c_program_applies_the_scenarios_faults_and_replay_shows_them() {
+    let Some(exe) = faults_program() else { return };
+    let exe = exe.to_str().unwrap();
+    let scenario = Some("tests/c/scenarios/fault_reset.toml");
+    // The program passes only if its send fails with WSAECONNRESET at 20 ms.
+    let o = wsasim(&["explore", "--seeds", "3", "-q", "--", exe], scenario);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let r = wsasim(&["replay", "1", "--timeline", "--", exe], scenario);
+    assert!(r.status.success(), "{}", stdout(&r));
+    let out = stdout(&r);
+    assert!(out.contains("then error 10054"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("t=20.000000ms") && l.contains("fault") && l.contains("reset")),
+        "{out}"
+    );
+}

@@ -4,8 +4,9 @@
 //! ([`ensure_started`]). It reads the environment (`WSASIM_SEED`, `WSASIM_PROFILE`,
 //! `WSASIM_TRACE`, `WSASIM_SCENARIO`; DESIGN.md, "Contracts"), builds a world over the
 //! process's memory, installs the scenario, makes the calling OS thread the run's main
-//! thread (`wsasim_runtime::adopt`) and starts the scenario's peers. From then on every
-//! call is a scheduling point of the seeded runtime.
+//! thread (`wsasim_runtime::adopt`) and starts the scenario's peers and faults
+//! (`Scenario::start_faults`). From then on every call is a scheduling point of the
+//! seeded runtime.
 //!
 //! The run ends in one of two ways:
 //! - the program exits (returns from `main` or calls `exit`): an `atexit` handler writes
@@ -95,6 +96,8 @@ fn parse_u64(s: &str) -> Option<u64> {
 static INIT: Once = Once::new();
 /// The settings of the run, once started.
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
+/// The scenario's faults, once the run started with a scenario.
+static FAULTS: OnceLock<wsasim_scenario::Faults> = OnceLock::new();
 /// Set when the process is ending (an abnormal end, or `exit`): from then on every call
 /// fails at once without touching the runtime, whose lock the ending thread may hold.
 pub(crate) static ENDING: AtomicBool = AtomicBool::new(false);
@@ -157,6 +160,8 @@ fn start() {
     }
     if let Some(sc) = &scenario {
         sc.start_peers();
+        // The scenario's [[fault]] tables, as for built-in programs (docs/c-abi.md).
+        let _ = FAULTS.set(sc.start_faults());
     }
 }
 
@@ -249,7 +254,13 @@ pub(crate) fn call<R>(api: &'static str, refused: R, f: impl FnOnce() -> R) -> R
         refuse(api);
         return refused;
     }
-    caught(api, f)
+    caught(api, || {
+        // Before a send or receive call, a probabilistic fault may fire.
+        if let Some(faults) = FAULTS.get() {
+            faults.before_call(api);
+        }
+        f()
+    })
 }
 
 /// Like [`call`], for the functions that work on any thread (the last error, address

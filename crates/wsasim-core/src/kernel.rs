@@ -48,6 +48,9 @@ pub struct SocketEntry {
     pub signaled: bool,
     /// The completion port and key the socket is associated with, if any.
     pub port: Option<(HANDLE, u64)>,
+    /// Whether the socket belongs to the simulator's harness (a scenario's scripted
+    /// peer) rather than to the program under test ([`crate::World::mark_harness_socket`]).
+    pub harness: bool,
 }
 
 /// A breach of a documented contract, seen by the model.
@@ -318,6 +321,7 @@ impl Kernel {
             overlapped,
             signaled: false,
             port: None,
+            harness: false,
         }))
     }
 
@@ -336,6 +340,13 @@ impl Kernel {
         match self.handles.get(s) {
             Some(Object::Socket(e)) => Some(*e),
             _ => None,
+        }
+    }
+
+    /// Marks the live socket `s` as a harness socket ([`SocketEntry::harness`]).
+    pub(crate) fn set_socket_harness(&mut self, s: SOCKET) {
+        if let Some(Object::Socket(e)) = self.handles.get_mut(s) {
+            e.harness = true;
         }
     }
 

@@ -198,6 +198,10 @@ pub struct Thread {
     pub blocking_op: Option<u64>,
     /// The simulated host the thread's process runs on (its sockets live there).
     pub host: crate::net::HostId,
+    /// Whether it is the simulator's own thread (a scenario's scripted peer), not the
+    /// program's: the sockets it creates are harness sockets
+    /// ([`crate::World::mark_harness_thread`]).
+    pub harness: bool,
 }
 
 impl Thread {
@@ -212,6 +216,7 @@ impl Thread {
             exit_code: None,
             blocking_op: None,
             host: crate::net::HostId(0),
+            harness: false,
         }
     }
 

@@ -933,6 +933,37 @@ impl World {
         self.socket_ref(s).ok().map(|(_, r, _)| r)
     }
 
+    /// The live socket handles, in handle-table order (scenario faults aimed at a
+    /// program's sockets enumerate them).
+    pub fn sockets(&self) -> Vec<SOCKET> {
+        self.k
+            .handles
+            .iter()
+            .filter(|(_, o)| matches!(o, Object::Socket(_)))
+            .map(|(h, _)| h)
+            .collect()
+    }
+
+    /// Marks thread `t` as the simulator's own (a scenario's scripted peer), not the
+    /// program's: the sockets it creates from now on, and the connections its
+    /// listening sockets accept, are harness sockets ([`World::is_harness_socket`]).
+    pub fn mark_harness_thread(&mut self, t: ThreadId) {
+        self.k.thread_mut(t).harness = true;
+    }
+
+    /// Whether `s` is a live socket made by a harness thread
+    /// ([`World::mark_harness_thread`]) or accepted on one of its listening sockets.
+    pub fn is_harness_socket(&self, s: SOCKET) -> bool {
+        self.k.socket_entry(s).is_some_and(|e| e.harness)
+    }
+
+    /// The address the live socket `s` is connected to, if it is connected (no call:
+    /// nothing traced, no last error set).
+    pub fn socket_peer(&self, s: SOCKET) -> Option<crate::net::SockAddr> {
+        let (p, r, _) = self.socket_ref(s).ok()?;
+        self.providers[p].peer_name(&self.k, r).ok()
+    }
+
     /// Whether `h` is a live handle of any kind.
     pub fn is_handle(&self, h: HANDLE) -> bool {
         self.k.handles.get(h).is_some()

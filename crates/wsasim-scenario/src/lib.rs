@@ -7,7 +7,8 @@
 //! address, a missing key) is a [`ScenarioError`] with the file, the 1-based line and
 //! column of the offending key or value, and the expected form. [`Scenario::install`]
 //! adds the hosts and links to a world before a run; [`Scenario::start_peers`] starts
-//! the peers from a simulated thread once the run has begun.
+//! the peers from a simulated thread once the run has begun, and, for an external
+//! program (a C program linked to `libwsasim`), [`Scenario::start_faults`] its faults.
 //!
 //! The form every tool relies on (DESIGN.md, "Contracts"):
 //!
@@ -48,7 +49,7 @@ mod run;
 
 pub use fault::{Fault, FaultKind, Target, When};
 pub use program::{Program, ProgramKind};
-pub use run::{ErrorSeen, FaultFiring, ProgramReport, RunLog};
+pub use run::{ErrorSeen, FaultFiring, Faults, ProgramReport, RunLog};
 
 use std::fmt;
 use std::path::Path;

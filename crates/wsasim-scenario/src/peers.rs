@@ -68,6 +68,17 @@ fn startup() -> Result<(), u32> {
     }
 }
 
+/// Starts a peer's thread on `host`: a harness thread (`World::mark_harness_thread`),
+/// so the sockets it makes are the scenario's, not the program's, and faults aimed at
+/// an external program's sockets skip them (`Scenario::start_faults`). The mark comes
+/// before the thread's first call.
+fn peer_thread(host: HostId, body: impl FnOnce() -> u32 + Send + 'static) -> u64 {
+    api::create_thread_on(host, move || {
+        api::harness_world(|w, t| w.mark_harness_thread(t));
+        body()
+    })
+}
+
 /// Sleeps until virtual time `ms` (no call when it has come).
 fn sleep_until(ms: u32) {
     let target = u64::from(ms) * 1_000_000;
@@ -119,7 +130,7 @@ fn start_one(peer: &Peer) -> u64 {
     match &peer.role {
         Role::TcpClient(c) => {
             let c = c.clone();
-            api::create_thread_on(host, move || match client(&c, start_ms, how) {
+            peer_thread(host, move || match client(&c, start_ms, how) {
                 Ok(()) => 0,
                 Err(e) => e,
             })
@@ -204,7 +215,7 @@ fn converse(s: SOCKET, c: &TcpClient) -> Result<(), u32> {
 /// failed: its exit code is the error).
 fn start_server(host: HostId, sv: TcpServer, start_ms: u32, how: Close) -> u64 {
     if u64::from(start_ms) * 1_000_000 > api::now().as_nanos() {
-        return api::create_thread_on(host, move || {
+        return peer_thread(host, move || {
             sleep_until(start_ms);
             match listening(&sv) {
                 Ok(l) => serve(l, &sv, how),
@@ -214,9 +225,9 @@ fn start_server(host: HostId, sv: TcpServer, start_ms: u32, how: Close) -> u64 {
     }
     let serving: Arc<Mutex<Option<u64>>> = Arc::new(Mutex::new(None));
     let slot = Arc::clone(&serving);
-    let setup = api::create_thread_on(host, move || match listening(&sv) {
+    let setup = peer_thread(host, move || match listening(&sv) {
         Ok(l) => {
-            let h = api::create_thread_on(host, move || serve(l, &sv, how));
+            let h = peer_thread(host, move || serve(l, &sv, how));
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
             0
         }

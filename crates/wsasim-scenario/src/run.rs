@@ -276,28 +276,7 @@ impl Scenario {
         );
         let data = api::alloc(408);
         WSAStartup(0x0202, data);
-        {
-            let mut l = lock(log);
-            l.programs = self
-                .programs
-                .iter()
-                .map(|p| ProgramReport {
-                    name: p.name.clone(),
-                    ..ProgramReport::default()
-                })
-                .collect();
-            l.fired = vec![0; self.faults.len()];
-            l.kinds = self.faults.iter().map(|f| f.kind).collect();
-        }
-        // The swarm: the seed draws which faults are on (a recorded choice per fault,
-        // so shrinking can turn one off by forcing 0).
-        let on: Vec<bool> = (0..self.faults.len())
-            .map(|i| {
-                enabled.get(i).copied().unwrap_or(true)
-                    && swarm.is_none_or(|r| api::harness_world(|w, _| w.flip(ChoiceKind::Fault, r)))
-            })
-            .collect();
-        lock(log).faults_on = on.clone();
+        let on = self.begin_faults(log, enabled, swarm);
         let _peers = self.start_peers();
 
         // Programs, in file order; a listening one is listening (or has failed) before
@@ -330,19 +309,7 @@ impl Scenario {
             }
         }
 
-        // Timed faults.
-        let timed: Vec<usize> = (0..self.faults.len())
-            .filter(|&i| on[i] && matches!(self.faults[i].when, When::At(_)))
-            .collect();
-        if !timed.is_empty() {
-            let sc = Arc::clone(self);
-            let lg = Arc::clone(log);
-            let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");
-            api::create_thread_on(local, move || {
-                fault_thread(&sc, &lg, &timed);
-                0
-            });
-        }
+        self.start_fault_thread(log, &on);
 
         // Wait for every program; a program stopped by a thread-exit fault has its
         // sockets closed, as the process's cleanup would.
@@ -368,6 +335,149 @@ impl Scenario {
             }
         }
         0
+    }
+}
+
+impl Scenario {
+    /// Starts the scenario's faults for an external program linked to `libwsasim` (the
+    /// C ABI calls it on the process's main thread, right after
+    /// [`Scenario::start_peers`]): the swarm's draw of which faults are on (the file's
+    /// `[swarm]` table), the thread that applies timed faults, and
+    /// [`Faults::before_call`] for the probabilistic ones. The draws are recorded choices
+    /// of kind `fault` of the run's seed, as in a run of built-in programs, so the same
+    /// `WSASIM_SEED` replays them.
+    ///
+    /// Host and link faults work as for built-in programs. A fault whose target is the
+    /// external program (`program:NAME`, its `[[program]]` table) hits **every socket
+    /// the program owns when it fires**: every live socket but the scenario's peers'
+    /// (the sockets of the process's main thread and of the threads it creates; a
+    /// peer's thread is a harness thread, `World::mark_harness_thread`). The connection
+    /// faults (`reset`, `abort`, `keepalive-failure`, `stall-receiver`,
+    /// `close-pending`) hit its connected sockets only. A `reset` makes each of them
+    /// receive a reset (`ProviderFault::Reset`: the peers are not programs of the
+    /// file). With no such socket the firing is missed. `slow-receiver` delays its
+    /// receive calls in [`Faults::before_call`]; `thread-exit` cannot target it (parse
+    /// rejects it).
+    ///
+    /// # Panics
+    /// When not called from a simulated thread of a run, or before
+    /// [`Scenario::install`].
+    pub fn start_faults(&self) -> Faults {
+        let sc = Arc::new(self.clone());
+        let log = Arc::new(Mutex::new(RunLog::default()));
+        let on = sc.begin_faults(&log, &[], sc.swarm);
+        let threads = sc.start_fault_thread(&log, &on).into_iter().collect();
+        let index = sc
+            .programs
+            .iter()
+            .position(|p| matches!(p.kind, ProgramKind::External(_)));
+        Faults {
+            sc,
+            log,
+            on,
+            index,
+            threads,
+        }
+    }
+
+    /// A run's first steps with its faults: the log gets a report per program and
+    /// the faults' kinds; the swarm draws which faults are on (a recorded choice per
+    /// fault, so shrinking can turn one off by forcing 0); `enabled` turns faults off
+    /// (shrinking). Returns which faults are on.
+    fn begin_faults(
+        &self,
+        log: &Arc<Mutex<RunLog>>,
+        enabled: &[bool],
+        swarm: Option<Ratio>,
+    ) -> Vec<bool> {
+        {
+            let mut l = lock(log);
+            l.programs = self
+                .programs
+                .iter()
+                .map(|p| ProgramReport {
+                    name: p.name.clone(),
+                    ..ProgramReport::default()
+                })
+                .collect();
+            l.fired = vec![0; self.faults.len()];
+            l.kinds = self.faults.iter().map(|f| f.kind).collect();
+        }
+        let on: Vec<bool> = (0..self.faults.len())
+            .map(|i| {
+                enabled.get(i).copied().unwrap_or(true)
+                    && swarm.is_none_or(|r| api::harness_world(|w, _| w.flip(ChoiceKind::Fault, r)))
+            })
+            .collect();
+        lock(log).faults_on = on.clone();
+        on
+    }
+
+    /// Starts the thread that applies the timed faults that are `on`; its handle, or
+    /// `None` when there are none.
+    fn start_fault_thread(self: &Arc<Self>, log: &Arc<Mutex<RunLog>>, on: &[bool]) -> Option<u64> {
+        let timed: Vec<usize> = (0..self.faults.len())
+            .filter(|&i| on[i] && matches!(self.faults[i].when, When::At(_)))
+            .collect();
+        if timed.is_empty() {
+            return None;
+        }
+        let sc = Arc::clone(self);
+        let lg = Arc::clone(log);
+        let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");
+        Some(api::create_thread_on(local, move || {
+            fault_thread(&sc, &lg, &timed);
+            0
+        }))
+    }
+}
+
+/// The faults of an external program's run, started by [`Scenario::start_faults`].
+#[derive(Debug)]
+pub struct Faults {
+    sc: Arc<Scenario>,
+    log: Arc<Mutex<RunLog>>,
+    on: Vec<bool>,
+    /// The external program's `[[program]]` table, if the file has one.
+    index: Option<usize>,
+    threads: Vec<u64>,
+}
+
+/// The calls before which a probabilistic fault may fire, as for a built-in program's
+/// sends and receives; the second list are the receive calls (`slow-receiver`).
+const SEND_CALLS: &[&str] = &["send", "WSASend", "sendto", "WSASendTo", "WSASendMsg"];
+const RECV_CALLS: &[&str] = &["recv", "WSARecv", "recvfrom", "WSARecvFrom", "WSARecvMsg"];
+
+impl Faults {
+    /// The handle of the thread that applies the timed faults (none without any).
+    pub fn threads(&self) -> &[u64] {
+        &self.threads
+    }
+
+    /// What the faults did so far: which were on, each firing, what it hit.
+    pub fn log(&self) -> RunLog {
+        lock(&self.log).clone()
+    }
+
+    /// Call on the program's thread before each of its calls, with the call's name:
+    /// before a send or receive call (`send`, `WSASend`, `sendto`, `WSASendTo`,
+    /// `WSASendMsg` and their receive twins) each probabilistic fault aimed at the
+    /// program may fire (a recorded choice), as before a built-in program's calls; a
+    /// receive call then waits a `slow-receiver` fault's `delay_ms`. Other calls do
+    /// nothing.
+    pub fn before_call(&self, api: &str) {
+        let Some(i) = self.index else {
+            return;
+        };
+        let receive = RECV_CALLS.contains(&api);
+        if !receive && !SEND_CALLS.contains(&api) {
+            return;
+        }
+        before_call(&self.sc, &self.log, i, &self.on);
+        let delay = lock(&self.log).programs[i].read_delay_ms;
+        if receive && delay > 0 {
+            Sleep(delay);
+        }
     }
 }
 
@@ -423,20 +533,20 @@ fn fault_thread(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, which: &[usize]) {
             Action::Fire(i) => fire(sc, log, i),
             Action::End(i, saved) => {
                 end(sc, i, saved);
-                None
+                Vec::new()
             }
             Action::ReorderTick(i, until, saved) => {
                 let f = &sc.faults[i];
                 if api::now().as_nanos() >= until {
                     end(sc, i, saved);
-                    None
+                    Vec::new()
                 } else {
                     reorder_tick(f, saved);
-                    Some((1_000_000, Action::ReorderTick(i, until, saved)))
+                    vec![(1_000_000, Action::ReorderTick(i, until, saved))]
                 }
             }
         };
-        if let Some((after, a)) = later {
+        for (after, a) in later {
             agenda.push((api::now().as_nanos() + after, seq, a));
             seq += 1;
         }
@@ -491,8 +601,9 @@ fn link_hosts(f: &Fault) -> (wsasim_core::net::HostId, wsasim_core::net::HostId)
 }
 
 /// Applies fault `i` now (from the fault thread, or from a program's thread for a
-/// probabilistic one). Returns what to do later for a lasting fault.
-fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, Action)> {
+/// probabilistic one). Returns what to do later for a lasting fault: after how many
+/// nanoseconds, what.
+fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Vec<(u64, Action)> {
     let f = &sc.faults[i];
     let at_ns = api::now().as_nanos();
     let mut firing = FaultFiring {
@@ -502,7 +613,7 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
         peers: Vec::new(),
         missed: None,
     };
-    let mut later = None;
+    let mut later = Vec::new();
     let duration = f.duration_ms.map(|ms| u64::from(ms) * 1_000_000);
     match f.kind.target_kind() {
         crate::fault::TargetKind::Link => {
@@ -575,12 +686,12 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
             });
             let saved = Saved::Link(link, opts);
             if f.kind == FaultKind::Reorder {
-                later = Some((
+                later.push((
                     0,
                     Action::ReorderTick(i, at_ns + duration.unwrap_or(0), saved),
                 ));
             } else if let Some(d) = duration.filter(|_| f.kind == FaultKind::Partition) {
-                later = Some((d, Action::End(i, saved)));
+                later.push((d, Action::End(i, saved)));
             }
         }
         _ => {
@@ -616,7 +727,7 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
                     }
                 }
                 if let Some(d) = duration {
-                    later = Some((d, Action::End(i, Saved::Host(id))));
+                    later.push((d, Action::End(i, Saved::Host(id))));
                 }
             } else {
                 let Target::Program(name) = &f.target else {
@@ -624,75 +735,61 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
                 };
                 let (p, socket, _) = program_socket(sc, log, name);
                 firing.targets.push(p);
-                let l = lock(log).clone();
-                let peers = peers_of(&l, p);
-                let r = socket.and_then(target_ref);
-                match (f.kind, r) {
-                    (FaultKind::SlowReceiver, _) => {
+                let external = matches!(sc.programs[p].kind, ProgramKind::External(_));
+                match f.kind {
+                    FaultKind::SlowReceiver => {
                         lock(log).programs[p].read_delay_ms = f.delay_ms;
                     }
-                    (FaultKind::ThreadExit, _) => {
+                    FaultKind::ThreadExit => {
                         lock(log).programs[p].exit_requested = true;
                     }
-                    (_, None) => {
-                        firing.missed = Some(format!(
-                            "program {name} had no open socket at {}",
-                            api::now()
-                        ));
-                    }
-                    (FaultKind::Reset, Some(r)) => {
-                        // The other end resets: it aborts its side, this side gets the
-                        // reset. A peer that is no program of the file is not told.
-                        let peer_ref = peers
-                            .iter()
-                            .find_map(|&q| l.programs[q].socket.and_then(target_ref));
-                        match peer_ref {
-                            Some(pr) => {
-                                inject(ProviderFault::Abort(pr));
-                                firing.peers = peers.clone();
+                    _ if external => {
+                        // Every socket the external program owns now (the connected
+                        // ones for a connection fault): `Scenario::start_faults`.
+                        let owned = external_sockets(f.kind);
+                        let mut hit = false;
+                        for s in owned {
+                            if let Some(r) = target_ref(s) {
+                                let (applied, _, after) = hit_socket(f, i, s, r, &[], duration);
+                                hit |= applied;
+                                later.extend(after);
                             }
-                            None => {
-                                inject(ProviderFault::Reset(r));
+                        }
+                        if !hit {
+                            let which = if connection_fault(f.kind) {
+                                "connected"
+                            } else {
+                                "open"
+                            };
+                            firing.missed = Some(format!(
+                                "program {name} had no {which} socket at {}",
+                                api::now()
+                            ));
+                        }
+                    }
+                    _ => {
+                        let l = lock(log).clone();
+                        let peers = peers_of(&l, p);
+                        match (socket, socket.and_then(target_ref)) {
+                            (Some(s), Some(r)) => {
+                                let peer_refs: Vec<_> = peers
+                                    .iter()
+                                    .filter_map(|&q| l.programs[q].socket.and_then(target_ref))
+                                    .collect();
+                                let (_, told, after) = hit_socket(f, i, s, r, &peer_refs, duration);
+                                if told {
+                                    firing.peers = peers.clone();
+                                }
+                                later.extend(after);
+                            }
+                            _ => {
+                                firing.missed = Some(format!(
+                                    "program {name} had no open socket at {}",
+                                    api::now()
+                                ));
                             }
                         }
                     }
-                    (FaultKind::Abort, Some(r)) => {
-                        inject(ProviderFault::Abort(r));
-                        firing.peers = peers.clone();
-                    }
-                    (FaultKind::KeepAliveFailure, Some(r)) => {
-                        inject(ProviderFault::KeepAliveFailure(r));
-                        for &q in &peers {
-                            if let Some(pr) = l.programs[q].socket.and_then(target_ref) {
-                                inject(ProviderFault::KeepAliveFailure(pr));
-                            }
-                        }
-                        firing.peers = peers.clone();
-                    }
-                    (FaultKind::TtlExpired, Some(r)) => {
-                        inject(ProviderFault::TtlExpired(r));
-                    }
-                    (FaultKind::PortUnreachable, Some(r)) => {
-                        inject(ProviderFault::PortUnreachable(r));
-                    }
-                    (FaultKind::BufferDeadlock, Some(r)) => {
-                        inject(ProviderFault::BufferDeadlock(r, f.count));
-                    }
-                    (FaultKind::TooManyOutstanding, Some(r)) => {
-                        inject(ProviderFault::TooManyOutstanding(r, f.count));
-                    }
-                    (FaultKind::StallReceiver, Some(r)) => {
-                        inject(ProviderFault::StallReceiver(r, true));
-                        if let Some(d) = duration {
-                            later = Some((d, Action::End(i, Saved::Socket(r.handle))));
-                        }
-                    }
-                    (FaultKind::ClosePending, Some(_)) => {
-                        // Another thread closes the socket while its operations pend.
-                        closesocket(socket.expect("r came from it"));
-                        firing.peers = peers.clone();
-                    }
-                    _ => unreachable!("every program fault is handled above"),
                 }
             }
         }
@@ -703,6 +800,81 @@ fn fire(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize) -> Option<(u64, 
     }
     l.firings.push(firing);
     later
+}
+
+/// Whether `kind` acts on a connection (an external program's connected sockets only).
+fn connection_fault(kind: FaultKind) -> bool {
+    matches!(
+        kind,
+        FaultKind::Reset
+            | FaultKind::Abort
+            | FaultKind::KeepAliveFailure
+            | FaultKind::StallReceiver
+            | FaultKind::ClosePending
+    )
+}
+
+/// The sockets a fault of `kind` aimed at the external program hits now: every live
+/// socket that is not a scenario peer's (`World::is_harness_socket`), in handle order;
+/// for a connection fault, the connected ones.
+fn external_sockets(kind: FaultKind) -> Vec<u64> {
+    api::harness_world(|w, _| {
+        w.sockets()
+            .into_iter()
+            .filter(|&s| !w.is_harness_socket(s))
+            .filter(|&s| !connection_fault(kind) || w.socket_peer(s).is_some())
+            .collect()
+    })
+}
+
+/// Applies program fault `i` (`f`) to its target's socket `s` (`r`); `peers` are the
+/// sockets at the other end of its connection that belong to programs of the file.
+/// Returns whether the provider took it, whether the peers were told, and what to do
+/// later (the end of a `stall-receiver`).
+fn hit_socket(
+    f: &Fault,
+    i: usize,
+    s: u64,
+    r: wsasim_core::provider::SocketRef,
+    peers: &[wsasim_core::provider::SocketRef],
+    duration: Option<u64>,
+) -> (bool, bool, Option<(u64, Action)>) {
+    match f.kind {
+        FaultKind::Reset => match peers.first() {
+            // The other end resets: it aborts its side, this side gets the reset. A
+            // peer that is no program of the file is not told.
+            Some(&pr) => (inject(ProviderFault::Abort(pr)), true, None),
+            None => (inject(ProviderFault::Reset(r)), false, None),
+        },
+        FaultKind::Abort => (inject(ProviderFault::Abort(r)), true, None),
+        FaultKind::KeepAliveFailure => {
+            let applied = inject(ProviderFault::KeepAliveFailure(r));
+            for &pr in peers {
+                inject(ProviderFault::KeepAliveFailure(pr));
+            }
+            (applied, true, None)
+        }
+        FaultKind::TtlExpired => (inject(ProviderFault::TtlExpired(r)), false, None),
+        FaultKind::PortUnreachable => (inject(ProviderFault::PortUnreachable(r)), false, None),
+        FaultKind::BufferDeadlock => (
+            inject(ProviderFault::BufferDeadlock(r, f.count)),
+            false,
+            None,
+        ),
+        FaultKind::TooManyOutstanding => (
+            inject(ProviderFault::TooManyOutstanding(r, f.count)),
+            false,
+            None,
+        ),
+        FaultKind::StallReceiver => (
+            inject(ProviderFault::StallReceiver(r, true)),
+            false,
+            duration.map(|d| (d, Action::End(i, Saved::Socket(r.handle)))),
+        ),
+        // Another thread closes the socket while its operations pend.
+        FaultKind::ClosePending => (closesocket(s) == 0, true, None),
+        _ => unreachable!("every program fault is handled by fire or here"),
+    }
 }
 
 fn end(sc: &Arc<Scenario>, i: usize, saved: Saved) {
@@ -764,7 +936,7 @@ pub(crate) fn before_call(sc: &Arc<Scenario>, log: &Arc<Mutex<RunLog>>, i: usize
             continue;
         }
         if api::harness_world(|w, _| w.flip(ChoiceKind::Fault, ratio)) {
-            if let Some((after, action)) = fire(sc, log, k) {
+            for (after, action) in fire(sc, log, k) {
                 // A lasting fault fired from a program: end it from a thread of its own.
                 let sc2 = Arc::clone(sc);
                 let local = api::host_named(crate::LOCAL_HOST).expect("every world has it");

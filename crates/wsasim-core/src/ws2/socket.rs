@@ -84,7 +84,12 @@ impl World {
                     protocol,
                     flags & WSA_FLAG_OVERLAPPED != 0,
                 )
-                .map(|s| s as i64)
+                .map(|s| {
+                    if self.k.thread(t).harness {
+                        self.k.set_socket_harness(s);
+                    }
+                    s as i64
+                })
         });
         self.finish(t, api, r, INVALID_SOCKET as i64)
             .done()

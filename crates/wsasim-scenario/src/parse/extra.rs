@@ -692,7 +692,7 @@ pub(crate) fn parse_faults(
 
         let tk = kind.target_kind();
         let target_form = match tk {
-            TargetKind::Program => r#""program:NAME" (a built-in [[program]])"#,
+            TargetKind::Program => r#""program:NAME" (a [[program]])"#,
             TargetKind::HostOrProgram => r#""host:NAME" | "program:NAME""#,
             TargetKind::Link => r#""link:A/B" (the hosts of a [[link]])"#,
         };
@@ -706,10 +706,16 @@ pub(crate) fn parse_faults(
         let target = match text.split_once(':') {
             Some(("program", name)) if tk != TargetKind::Link => {
                 match programs.iter().find(|p| p.name == name) {
-                    Some(p) if matches!(p.kind, ProgramKind::External(_)) => {
+                    // An external program's faults run in its own process
+                    // (`Scenario::start_faults`), which cannot stop one of its threads
+                    // from outside: a C thread cannot be unwound.
+                    Some(p)
+                        if matches!(p.kind, ProgramKind::External(_))
+                            && kind == FaultKind::ThreadExit =>
+                    {
                         return Err(src.err(
                             &span,
-                            format!("program {name:?} is external: its sockets live in another process; expected target = {target_form}"),
+                            format!("program {name:?} is external: a thread-exit fault cannot stop one of its threads; expected target = a built-in [[program]]"),
                         ))
                     }
                     Some(_) => Target::Program(name.to_string()),
@@ -1019,7 +1025,7 @@ mod tests {
         assert_eq!((l, c), (12, 10));
         assert_eq!(
             m,
-            "expected target = \"program:NAME\" (a built-in [[program]]), found \"program:nobody\""
+            "expected target = \"program:NAME\" (a [[program]]), found \"program:nobody\""
         );
         let (_, _, m) = f("kind = \"latency\"\ntarget = \"link:local/b\"\nlatency_us = 5\n");
         assert!(

@@ -241,6 +241,7 @@ impl BaseProvider {
                     if s.kind != Kind::Stream {
                         self.dgram_pump(k, ctx);
                     } else {
+                        self.resume_split(k, ctx);
                         self.pump(k, ctx);
                     }
                 }

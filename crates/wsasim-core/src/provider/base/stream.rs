@@ -391,10 +391,18 @@ impl BaseProvider {
         let overlapped = k
             .socket_entry(self.sock(lctx).handle)
             .is_none_or(|e| e.overlapped);
+        let harness = k
+            .socket_entry(self.sock(lctx).handle)
+            .is_some_and(|e| e.harness);
         let Some(h) = k.create_socket_handle(me, child, overlapped) else {
             self.sock_mut(lctx).backlog.push_front(child);
             return Some(Err(WsaError::WSAEMFILE));
         };
+        // An accepted socket is the listener's side's: a harness listener's connections
+        // are harness sockets too (`World::mark_harness_thread`).
+        if harness {
+            k.set_socket_harness(h);
+        }
         let c = self.sock_mut(child);
         c.handle = h;
         let peer = c.peer_addr.expect("an accepted socket has a peer");
@@ -743,6 +751,26 @@ impl BaseProvider {
             self.schedule(now, Delivery::Kick { ctx });
         }
         true
+    }
+
+    /// Resumes a split request: "WSASend should not be called on the same
+    /// stream-oriented socket concurrently from different threads, because some Winsock
+    /// providers may split a large send request into multiple transmissions, and this may
+    /// lead to unintended data interleaving from multiple concurrent send requests"
+    /// (WSASend, Remarks). The rest of a split request goes behind a request another
+    /// thread made meanwhile. Only the very next request may overtake, so one thread's
+    /// requests keep their order ("the posted buffers are guaranteed to be sent in the
+    /// same order they are specified").
+    pub(crate) fn resume_split(&mut self, k: &Kernel, ctx: u64) {
+        let q = &self.sock(ctx).send_q;
+        let Some(head) = q.front() else { return };
+        if head.taken == 0 || head.taken == head.total {
+            return;
+        }
+        let me = k.op(head.op).map(|o| o.thread);
+        if q.get(1).is_some_and(|r| k.op(r.op).map(|o| o.thread) != me) {
+            self.sock_mut(ctx).send_q.swap(0, 1);
+        }
     }
 
     /// Transmits into the peer's window: first the send buffer, then (with
