@@ -177,8 +177,13 @@ impl Kernel {
     }
 
     /// Appends a trace record at the current time.
-    #[inline]
+    #[inline(always)]
     pub fn trace(&mut self, rec: Record) {
+        if !self.trace.wanted() {
+            // Nobody keeps or listens: the record is counted, never built or moved.
+            self.trace.skip();
+            return;
+        }
         let now = self.clock.now();
         let rec = if self.canonical_ptrs {
             self.canonicalise(rec)

@@ -210,11 +210,24 @@ impl Trace {
         self.seq += 1;
         // When nobody keeps or listens, this is all: the caller's record is never built
         // (benchmarks run with `keep_trace = false`; `docs/performance.md`).
-        let listened = tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
-            && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current();
-        if self.keep || listened {
+        if self.wanted() {
             self.record(at, seq, rec);
         }
+    }
+
+    /// Whether a record pushed now would be kept or listened to. When not, callers
+    /// may skip building it and call [`Trace::skip`] instead.
+    #[inline(always)]
+    pub fn wanted(&self) -> bool {
+        self.keep
+            || (tracing::Level::TRACE <= tracing::level_filters::STATIC_MAX_LEVEL
+                && tracing::Level::TRACE <= tracing::level_filters::LevelFilter::current())
+    }
+
+    /// Counts a record that nobody wants, without building it.
+    #[inline(always)]
+    pub fn skip(&mut self) {
+        self.seq += 1;
     }
 
     #[inline(never)]
