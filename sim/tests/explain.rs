@@ -108,3 +108,20 @@ fn explain_names_the_faults_that_produce_a_code() {
     let t = explain("WSAECONNREFUSED").unwrap();
     assert!(!t.contains("WSASend (seeds/000)"));
 }
+
+#[test]
+fn each_row_names_each_of_its_tests_once() {
+    // Regression: the "Test" column was read twice (a case-insensitive lookup of "Test"
+    // and of "test"), so every test was listed twice.
+    for name in SEND_CODES {
+        for r in rows(name) {
+            let mut seen = std::collections::BTreeSet::new();
+            for t in &r.tests {
+                assert!(seen.insert(t.clone()), "{name}: {t} listed twice");
+            }
+        }
+    }
+    let text = explain("10054").unwrap();
+    let line = "    test: tests/conformance_wsasend.rs::wsaeconnreset_after_peer_abortive_close";
+    assert_eq!(text.matches(line).count(), 1, "{text}");
+}
