@@ -31,6 +31,7 @@ const PROGRAMS: &[(&str, Option<&str>)] = &[
     ("datagrams", Some("datagram_hosts.toml")),
     ("iocp", None),
     ("provider_user", None),
+    ("provider_san_user", Some("san_hosts.toml")),
     ("faults_external", Some("fault_reset.toml")),
 ];
 
@@ -786,6 +787,119 @@ fn c_provider_reading_the_wsabuf_array_after_wspsend_returned_is_reported() {
         )),
         "{reports:?}"
     );
+}
+
+/// Runs `provider_san_user` over the SAN link of `san_hosts.toml` with the C SAN provider
+/// `name` loaded (`:san`); returns (output, trace).
+fn run_with_san_provider(name: &str) -> Option<(Output, String)> {
+    let b = built()?;
+    let so = build_provider(b, name);
+    let trace = temp_path(b, &format!("{name}.trace.jsonl"));
+    let _ = std::fs::remove_file(&trace);
+    let out = run_exe(
+        &b.bins["provider_san_user"],
+        &[
+            ("WSASIM_PROVIDER", format!("{}:san", so.display())),
+            ("WSASIM_SCENARIO", scenario(b, "san_hosts.toml")),
+            ("WSASIM_TRACE", trace.display().to_string()),
+        ],
+    );
+    let t = std::fs::read_to_string(&trace).expect("the trace was written");
+    Some((out, t))
+}
+
+fn lines_with<'a>(s: &'a str, what: &str) -> Vec<&'a str> {
+    s.lines().filter(|l| l.contains(what)).collect()
+}
+
+#[test]
+fn c_san_provider_carries_sends_across_a_san_link_completing_by_wpu_with_no_contract_report() {
+    let Some((out, trace)) = run_with_san_provider("provider_san") else {
+        return;
+    };
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed") && !stdout.contains("FAIL"),
+        "provider_san_user failed ({:?}):\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    assert_eq!(
+        lines_with(&stderr, "provider_san: WSPStartupEx").len(),
+        1,
+        "{stderr}"
+    );
+    // 100 bytes in one request; 200 bytes split by SO_MAX_MSG_SIZE (150): 150 + 50.
+    let sends = lines_with(&stderr, "provider_san: WSPSend ");
+    assert_eq!(
+        sends,
+        [
+            "provider_san: WSPSend 100 bytes in 1 buffers, dwFlags 0, poll 0",
+            "provider_san: WSPSend 150 bytes in 1 buffers, dwFlags 0, poll 0",
+            "provider_san: WSPSend 50 bytes in 1 buffers, dwFlags 0, poll 0",
+        ],
+        "{stderr}"
+    );
+    // Every buffer was registered before the send and deregistered after.
+    assert_eq!(
+        lines_with(&stderr, "provider_san: WSPRegisterMemory").len(),
+        2,
+        "{stderr}"
+    );
+    assert_eq!(
+        lines_with(&stderr, "provider_san: WSPDeregisterMemory").len(),
+        2,
+        "{stderr}"
+    );
+    // Each completed through WPUCompleteOverlappedRequest, which succeeded.
+    let wpu = lines_with(&stderr, "provider_san: WPUCompleteOverlappedRequest");
+    assert_eq!(
+        wpu,
+        [
+            "provider_san: WPUCompleteOverlappedRequest 100 bytes -> 0",
+            "provider_san: WPUCompleteOverlappedRequest 150 bytes -> 0",
+            "provider_san: WPUCompleteOverlappedRequest 50 bytes -> 0",
+        ],
+        "{stderr}"
+    );
+    let reports = lines_with(&trace, "\"kind\":\"contract\"");
+    assert!(reports.is_empty(), "{reports:?}");
+}
+
+#[test]
+fn c_san_provider_returning_wsaewouldblock_is_reported_with_the_seed_sentence() {
+    let Some((out, trace)) = run_with_san_provider("provider_san_broken") else {
+        return;
+    };
+    let stderr = text(&out.stderr);
+    assert!(
+        !lines_with(&stderr, "provider_san: WSPSend ").is_empty(),
+        "the provider was called: {stderr}"
+    );
+    let reports = lines_with(&trace, "\"kind\":\"contract\"");
+    assert!(!reports.is_empty(), "a report: {}", text(&out.stdout));
+    assert!(
+        reports.iter().all(|r| r.contains(
+            "a SAN service provider does not support the following error codes for WSPSend"
+        )),
+        "{reports:?}"
+    );
+}
+
+#[test]
+fn san_program_without_a_san_provider_sends_over_tcp_and_passes() {
+    let Some(b) = built() else { return };
+    let out = run_exe(
+        &b.bins["provider_san_user"],
+        &[("WSASIM_SCENARIO", scenario(b, "san_hosts.toml"))],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains("provider_san"));
 }
 
 #[test]

@@ -168,7 +168,26 @@ impl ProcessMemory {
     }
 }
 
+/// The `WSAOVERLAPPED`s the system allocated for itself in the process
+/// ([`UserMemory::alloc_system_overlapped`]): address -> the owning box.
+static SYSTEM_OVS: std::sync::Mutex<std::collections::BTreeMap<u64, Box<[u64; 4]>>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
 impl UserMemory for ProcessMemory {
+    fn alloc_system_overlapped(&mut self, event: u64) -> Option<Ptr> {
+        // WSAOVERLAPPED: Internal, InternalHigh, Offset/OffsetHigh, hEvent (32 bytes).
+        let b: Box<[u64; 4]> = Box::new([0, 0, 0, event]);
+        let addr = b.as_ptr() as usize as u64;
+        SYSTEM_OVS.lock().ok()?.insert(addr, b);
+        Some(Ptr(addr))
+    }
+
+    fn free_system_overlapped(&mut self, ov: Ptr) {
+        if let Ok(mut m) = SYSTEM_OVS.lock() {
+            m.remove(&ov.0);
+        }
+    }
+
     fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
         if out.is_empty() {
             return Ok(());

@@ -1,5 +1,7 @@
 //! C service providers: a shared object exporting `WSPStartup`, loaded as a layered
-//! provider over the base provider (`WSASIM_PROVIDER=path.so[:layered]`).
+//! provider over the base provider (`WSASIM_PROVIDER=path.so[:layered]`), or a SAN
+//! provider exporting `WSPStartupEx` under the Windows Sockets Direct switch
+//! (`WSASIM_PROVIDER=path.so:san`, [`san`]).
 //!
 //! Heads up: read `seeds/003` (LPWSPSEND) and `windows-semantics.md` §8. The switch
 //! (this module's [`CLayer`], a `wsasim_core` layer) calls the provider's `WSPSend`
@@ -31,6 +33,8 @@
 //! functions (run by the runtime's dispatcher, outside its lock) take the run's lock.
 
 #![allow(non_snake_case)]
+
+mod san;
 
 use crate::memory::ProcessMemory;
 use crate::start::CompletionRoutine;
@@ -108,6 +112,61 @@ pub const UPCALL_QUEUE_APC: usize = 10;
 pub const UPCALL_OPEN_CURRENT_THREAD: usize = 13;
 /// Index of `lpWPUCloseThread` in `WSPUPCALLTABLE`.
 pub const UPCALL_CLOSE_THREAD: usize = 14;
+/// Index of `lpWSPGetSockOpt` in `WSPPROC_TABLE`.
+pub const PROC_GET_SOCK_OPT: usize = 14;
+/// Index of `lpWSPIoctl` in `WSPPROC_TABLE`.
+pub const PROC_IOCTL: usize = 16;
+/// Index of `lpWPUCompleteOverlappedRequest` in `WSPUPCALLTABLEEX` (ws2san.h): after
+/// the 15 entries of `WSPUPCALLTABLE`.
+pub const UPCALL_EX_COMPLETE_OVERLAPPED_REQUEST: usize = 15;
+
+/// `WSPUPCALLTABLEEX` (ws2san.h): the 15 `WSPUPCALLTABLE` entries, then
+/// `lpWPUCompleteOverlappedRequest` (128 bytes on x64).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct WspUpcallTableEx {
+    /// The entries, `lpWPUCloseEvent` first.
+    pub entries: [usize; 16],
+}
+
+/// `int WSPStartupEx(WORD, LPWSPDATA, LPWSAPROTOCOL_INFOW, LPWSPUPCALLTABLEEX,
+/// LPWSPPROC_TABLE)` (ws2san.h: the upcall table by pointer).
+type WspStartupExFn = unsafe extern "C" fn(
+    u16,
+    *mut WspData,
+    *mut c_void,
+    *mut WspUpcallTableEx,
+    *mut WspProcTable,
+) -> c_int;
+
+/// `LPWSPIOCTL`.
+type WspIoctlFn = unsafe extern "C" fn(
+    u64,
+    u32,
+    *mut c_void,
+    u32,
+    *mut c_void,
+    u32,
+    *mut u32,
+    *mut c_void,
+    Option<CompletionRoutine>,
+    *mut WsaThreadIdC,
+    *mut c_int,
+) -> c_int;
+
+/// `LPWSPGETSOCKOPT`.
+type WspGetSockOptFn =
+    unsafe extern "C" fn(u64, c_int, c_int, *mut c_char, *mut c_int, *mut c_int) -> c_int;
+
+/// `LPWSPGETOVERLAPPEDRESULT`.
+type WspGetOverlappedResultFn =
+    unsafe extern "C" fn(u64, *mut c_void, *mut u32, c_int, *mut u32, *mut c_int) -> c_int;
+
+/// `LPFN_WSPREGISTERMEMORY`.
+type WspRegisterMemoryFn = unsafe extern "C" fn(u64, *mut c_void, u32, u32, *mut c_int) -> u64;
+
+/// `LPFN_WSPDEREGISTERMEMORY`.
+type WspDeregisterMemoryFn = unsafe extern "C" fn(u64, u64, *mut c_int) -> c_int;
 
 /// `int WSPStartup(WORD, LPWSPDATA, LPWSAPROTOCOL_INFOW, WSPUPCALLTABLE, LPWSPPROC_TABLE)`
 /// (the upcall table by value).
@@ -337,18 +396,10 @@ extern "C" fn next_wsp_send(
     lp_thread_id: *mut WsaThreadIdC,
     lp_errno: *mut c_int,
 ) -> c_int {
-    let base = Ptr(lp_buffers as usize as u64);
-    let mut bufs = Vec::with_capacity(dw_buffer_count.min(1024) as usize);
-    for i in 0..u64::from(dw_buffer_count.min(1024)) {
-        let (Ok(len), Ok(buf)) = (
-            ProcessMemory.read_u32(Ptr(base.0 + i * 16)),
-            ProcessMemory.read_u64(Ptr(base.0 + i * 16 + 8)),
-        ) else {
-            write_errno(lp_errno, WsaError::WSAEFAULT.0 as i32);
-            return SOCKET_ERROR;
-        };
-        bufs.push(WsaBuf { len, buf: Ptr(buf) });
-    }
+    let Some(bufs) = read_c_bufs(lp_buffers, dw_buffer_count) else {
+        write_errno(lp_errno, WsaError::WSAEFAULT.0 as i32);
+        return SOCKET_ERROR;
+    };
     let poisoned = bufs.iter().any(|b| b.buf.0 == POISON);
     let Some(tid) = read_thread_id(lp_thread_id) else {
         write_errno(lp_errno, WsaError::WSAEFAULT.0 as i32);
@@ -396,6 +447,19 @@ extern "C" fn next_wsp_send(
         write_errno(lp_errno, errno);
     }
     rc
+}
+
+/// The `WSABUF` array a C provider passes (at most 1024 entries), or `None` when it is
+/// not readable.
+fn read_c_bufs(lp_buffers: *const WsaBufC, dw_buffer_count: u32) -> Option<Vec<WsaBuf>> {
+    let base = Ptr(lp_buffers as usize as u64);
+    let mut bufs = Vec::with_capacity(dw_buffer_count.min(1024) as usize);
+    for i in 0..u64::from(dw_buffer_count.min(1024)) {
+        let len = ProcessMemory.read_u32(Ptr(base.0 + i * 16)).ok()?;
+        let buf = ProcessMemory.read_u64(Ptr(base.0 + i * 16 + 8)).ok()?;
+        bufs.push(WsaBuf { len, buf: Ptr(buf) });
+    }
+    Some(bufs)
 }
 
 // ----- the layer -----------------------------------------------------------------------
@@ -512,11 +576,6 @@ pub(crate) fn load_provider(world: &mut World, spec: &str) -> Result<(), String>
         Some((p, k)) if k == "layered" || k == "san" => (p, k),
         _ => (spec, "layered"),
     };
-    if kind == "san" {
-        return Err(format!(
-            "WSASIM_PROVIDER={spec:?}: C SAN providers (:san) are not supported yet"
-        ));
-    }
     let cpath = CString::new(path).map_err(|_| format!("WSASIM_PROVIDER={spec:?}: bad path"))?;
     // SAFETY: dlopen with a NUL-terminated path; the handle is kept for the process.
     let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
@@ -532,6 +591,9 @@ pub(crate) fn load_provider(world: &mut World, spec: &str) -> Result<(), String>
                 .into_owned()
         };
         return Err(format!("WSASIM_PROVIDER={spec:?}: {msg}"));
+    }
+    if kind == "san" {
+        return san::load_san(world, spec, handle);
     }
     // SAFETY: dlsym on a live handle with a NUL-terminated name.
     let sym = unsafe { libc::dlsym(handle, c"WSPStartup".as_ptr()) };

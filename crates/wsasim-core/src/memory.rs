@@ -69,6 +69,18 @@ pub trait UserMemory: core::fmt::Debug + Send {
     fn as_sim(&mut self) -> Option<&mut SimMemory> {
         None
     }
+    /// Allocates a zeroed `WSAOVERLAPPED` whose `hEvent` is `event` for a request the
+    /// system makes itself (the Windows Sockets Direct switch's requests to a SAN
+    /// provider, a provider's private requests); `None` when this memory cannot.
+    fn alloc_system_overlapped(&mut self, event: u64) -> Option<Ptr> {
+        self.as_sim().map(|m| m.alloc_overlapped(event))
+    }
+    /// Frees what [`UserMemory::alloc_system_overlapped`] returned.
+    fn free_system_overlapped(&mut self, ov: Ptr) {
+        if let Some(sim) = self.as_sim() {
+            sim.free(ov);
+        }
+    }
 }
 
 /// Reads and writes of the fixed-size values the Windows x64 ABI puts in memory.

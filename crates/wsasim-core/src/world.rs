@@ -545,11 +545,22 @@ impl World {
         san: crate::provider::san::SanProvider,
         always_poll: bool,
     ) -> crate::provider::san::SanLogHandle {
+        self.install_san_service(Box::new(san), always_poll).1
+    }
+
+    /// [`World::install_san_switch`] with any SAN provider (a C SAN provider loaded by
+    /// the C ABI implements [`crate::provider::san::SanService`] over its `WSPSend`).
+    /// Returns the switch's index among the providers and the log.
+    pub fn install_san_service(
+        &mut self,
+        san: Box<dyn crate::provider::san::SanService>,
+        always_poll: bool,
+    ) -> (usize, crate::provider::san::SanLogHandle) {
         use crate::consts::{AF_INET, SOCK_STREAM};
         use crate::provider::layered::LayerScope;
         let switch = crate::provider::san::SanSwitch::new(san, always_poll);
         let log = switch.log();
-        self.install_layered_provider(
+        let p = self.install_layered_provider(
             Box::new(switch),
             LayerScope::Protocol {
                 af: AF_INET,
@@ -557,7 +568,7 @@ impl World {
                 protocol: 0,
             },
         );
-        log
+        (p, log)
     }
 
     /// `HANDLE WSPRegisterMemory(SOCKET s, PVOID lpBuffer, DWORD dwBufferLength, DWORD

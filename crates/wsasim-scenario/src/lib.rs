@@ -130,6 +130,10 @@ pub struct Link {
     pub mtu: Option<u32>,
     /// The chance that a datagram fragment crossing it is lost (`None`: never).
     pub loss: Option<wsasim_core::Ratio>,
+    /// `san = true`: a SAN link ([`wsasim_core::net::Network::set_san_link`]): stream
+    /// connections across it use the SAN provider when a Windows Sockets Direct switch
+    /// is installed (`WSASIM_PROVIDER=path.so:san`); default `false`.
+    pub san: bool,
 }
 
 /// How a peer closes a connection (`close`).
@@ -377,6 +381,9 @@ impl Scenario {
                     bandwidth: l.bandwidth_bps.map(|bps| bps / 8),
                 },
             );
+            if l.san {
+                net.set_san_link(a, b, true);
+            }
         }
         for r in &self.routes {
             let (h, via) = (id(net, &r.host), id(net, &r.via));

@@ -47,7 +47,15 @@ const TOP_KEYS: &[&str] = &[
     "host", "link", "route", "peer", "program", "fault", "swarm", "expect",
 ];
 const HOST_KEYS: &[&str] = &["name", "addrs"];
-const LINK_KEYS: &[&str] = &["between", "latency_us", "bandwidth_bps", "mtu", "loss"];
+const LINK_KEYS: &[&str] = &[
+    "between",
+    "latency_us",
+    "bandwidth_bps",
+    "mtu",
+    "loss",
+    "san",
+];
+const SAN: &str = "true or false (whether the link is a SAN: connections across it use the SAN provider under the Windows Sockets Direct switch)";
 const PEER_KEYS: &[&str] = &["kind", "host", "start_ms", "close"];
 const CLIENT_KEYS: &[&str] = &[
     "connect",
@@ -468,12 +476,20 @@ fn parse_links(
             .unwrap_or(100);
         let bandwidth_bps = t.int("bandwidth_bps", BANDWIDTH, 8, i128::from(i64::MAX))?;
         let (mtu, loss) = network::link_opts(t)?;
+        let san = match t.get("san") {
+            None => false,
+            Some((_, v)) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => return Err(src.err(&v.span(), expected("san", SAN, other))),
+            },
+        };
         links.push(Link {
             between: [pair[0].0.to_string(), pair[1].0.to_string()],
             latency_us,
             bandwidth_bps,
             mtu,
             loss,
+            san,
         });
     }
     Ok(links)
@@ -787,6 +803,7 @@ read = "none"
                 bandwidth_bps: Some(8_000_000),
                 mtu: None,
                 loss: None,
+                san: false,
             }]
         );
         assert_eq!(
@@ -825,6 +842,17 @@ read = "none"
                 connect_attempts: 100,
             })
         );
+    }
+
+    #[test]
+    fn link_san_true_is_read_and_a_non_boolean_san_is_an_error() {
+        let text = "[[host]]\nname = \"b\"\naddrs = [\"10.0.0.2\"]\n[[link]]\nbetween = [\"local\", \"b\"]\n";
+        let s = scenario("t.toml", &format!("{text}san = true\n")).unwrap();
+        assert!(s.links[0].san);
+        let s = scenario("t.toml", text).unwrap();
+        assert!(!s.links[0].san, "default false");
+        let e = scenario("t.toml", &format!("{text}san = 1\n")).unwrap_err();
+        assert!(e.to_string().contains("san"), "{e}");
     }
 
     #[test]
@@ -938,7 +966,7 @@ read = "none"
         assert_eq!((l, c), (3, 1));
         assert_eq!(
             m,
-            "unknown key \"latency\" in [[link]]; expected one of: between, latency_us, bandwidth_bps, mtu, loss"
+            "unknown key \"latency\" in [[link]]; expected one of: between, latency_us, bandwidth_bps, mtu, loss, san"
         );
     }
 

@@ -137,9 +137,18 @@ impl<'a> LayerCx<'a> {
     /// Releases a private `WSAOVERLAPPED`.
     pub fn free_private_overlapped(&mut self, ov: Ptr) {
         self.k.spi.private_ovs.remove(&ov.0);
-        if let Some(sim) = self.k.mem.as_sim() {
-            sim.free(ov);
-        }
+        self.k.mem.free_system_overlapped(ov);
+    }
+
+    /// A private `WSAOVERLAPPED` as [`LayerCx::alloc_private_overlapped`], in whatever
+    /// memory the application has (the C ABI's process memory too); NULL when none can
+    /// be had. Its completion comes back through [`Layer::private_completed`].
+    pub fn alloc_system_private_overlapped(&mut self) -> Ptr {
+        let Some(ov) = self.k.mem.alloc_system_overlapped(0) else {
+            return Ptr::NULL;
+        };
+        self.k.spi.private_ovs.insert(ov.0, self.me);
+        ov
     }
 }
 

@@ -91,7 +91,8 @@ impl SanLogHandle {
         self.0.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    fn with(&self, f: impl FnOnce(&mut SanLog)) {
+    /// Changes the log (a SAN provider written outside this module records in it).
+    pub fn with(&self, f: impl FnOnce(&mut SanLog)) {
         if let Ok(mut l) = self.0.lock() {
             f(&mut l);
         }
@@ -121,6 +122,127 @@ struct SanRequest {
     handles: Vec<u64>,
     /// The captured WSABUF array.
     _bufs: Vec<WsaBuf>,
+}
+
+/// What the Windows Sockets Direct switch needs of a SAN service provider: the calls it
+/// makes (`WSPSend` of `seeds/002`, the `WSPRegisterMemory` / `WSPDeregisterMemory`
+/// extension functions, `WSPGetOverlappedResult`, `WSPGetSockOpt(SO_MAX_MSG_SIZE)`) and
+/// the completions of the private requests the provider issues on its "wire" (the base
+/// provider's stream, [`LayerCx::alloc_system_private_overlapped`]). [`SanProvider`] is
+/// the model's; the C ABI implements it over a C SAN provider.
+pub trait SanService: core::fmt::Debug + Send {
+    /// `WSPGetSockOpt(SOL_SOCKET, SO_MAX_MSG_SIZE)`.
+    fn max_msg_size(&self) -> u32;
+    /// The log the switch writes to.
+    fn log(&self) -> SanLogHandle;
+    /// `WSPRegisterMemory`.
+    fn register_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        buf: Ptr,
+        len: u32,
+        flags: u32,
+    ) -> Result<u64, WsaError>;
+    /// `WSPDeregisterMemory`.
+    fn deregister_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        handle: u64,
+    ) -> Result<(), WsaError>;
+    /// `WSPSend` (`seeds/002`).
+    #[allow(clippy::too_many_arguments)]
+    fn wsp_send(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        dw_buffer_count: u32,
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> i32;
+    /// A private request of the provider's on the wire completed.
+    fn private_completed(&mut self, cx: &mut LayerCx<'_>, ov: Ptr, error: u32, bytes: u32);
+    /// `WSPGetOverlappedResult(s, lpOverlapped, &cb, FALSE, &flags, &errno)`: the bytes,
+    /// `WSA_IO_INCOMPLETE` while pending, or the request's error.
+    fn wsp_get_overlapped_result(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SOCKET,
+        ov: Ptr,
+    ) -> Result<u32, WsaError>;
+}
+
+impl SanService for SanProvider {
+    fn max_msg_size(&self) -> u32 {
+        SanProvider::max_msg_size(self)
+    }
+    fn log(&self) -> SanLogHandle {
+        SanProvider::log(self)
+    }
+    fn register_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        buf: Ptr,
+        len: u32,
+        flags: u32,
+    ) -> Result<u64, WsaError> {
+        SanProvider::register_memory(self, cx, s, buf, len, flags)
+    }
+    fn deregister_memory(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        handle: u64,
+    ) -> Result<(), WsaError> {
+        let _ = cx;
+        SanProvider::deregister_memory(self, s, handle)
+    }
+    fn wsp_send(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SocketRef,
+        lp_buffers: &[WsaBuf],
+        dw_buffer_count: u32,
+        lp_number_of_bytes_sent: &mut u32,
+        dw_flags: u32,
+        lp_overlapped: Ptr,
+        lp_completion_routine: Ptr,
+        lp_thread_id: &WsaThreadId,
+        lp_errno: &mut i32,
+    ) -> i32 {
+        SanProvider::wsp_send(
+            self,
+            cx,
+            s,
+            lp_buffers,
+            dw_buffer_count,
+            lp_number_of_bytes_sent,
+            dw_flags,
+            lp_overlapped,
+            lp_completion_routine,
+            lp_thread_id,
+            lp_errno,
+        )
+    }
+    fn private_completed(&mut self, cx: &mut LayerCx<'_>, ov: Ptr, error: u32, bytes: u32) {
+        SanProvider::private_completed(self, cx, ov, error, bytes);
+    }
+    fn wsp_get_overlapped_result(
+        &mut self,
+        cx: &mut LayerCx<'_>,
+        s: SOCKET,
+        ov: Ptr,
+    ) -> Result<u32, WsaError> {
+        let _ = s;
+        SanProvider::wsp_get_overlapped_result(self, cx.kernel(), ov)
+    }
 }
 
 /// A SAN service provider (`WSPSend` of `seeds/002`, `WSPRegisterMemory`,
@@ -488,7 +610,7 @@ struct AppRequest {
 /// between hosts joined by a SAN link through its [`SanProvider`].
 #[derive(Debug)]
 pub struct SanSwitch {
-    san: SanProvider,
+    san: Box<dyn SanService>,
     /// Whether the switch always polls (sets the low bit of `hEvent`); it also polls for
     /// sockets associated with a completion port.
     always_poll: bool,
@@ -503,7 +625,7 @@ pub struct SanSwitch {
 impl SanSwitch {
     /// A switch over `san`; `always_poll` makes it set the low bit of `hEvent` on every
     /// request and poll `WSPGetOverlappedResult`.
-    pub fn new(san: SanProvider, always_poll: bool) -> SanSwitch {
+    pub fn new(san: Box<dyn SanService>, always_poll: bool) -> SanSwitch {
         let log = san.log();
         SanSwitch {
             san,
@@ -554,7 +676,7 @@ impl SanSwitch {
             if !c.poll && cx.kernel().is_signaled(c.event) != Some(true) {
                 continue;
             }
-            let r = self.san.wsp_get_overlapped_result(cx.kernel(), Ptr(ov));
+            let r = self.san.wsp_get_overlapped_result(cx, c.socket, Ptr(ov));
             if r == Err(WsaError::WSA_IO_INCOMPLETE) {
                 continue;
             }
@@ -568,7 +690,6 @@ impl SanSwitch {
                     Err(_) => {}
                 }
             }
-            let _ = c.socket;
             self.finish_request(cx, c.request);
         }
     }
@@ -576,9 +697,7 @@ impl SanSwitch {
     fn free_chunk(&mut self, cx: &mut LayerCx<'_>, ov: Ptr, event: u64) {
         let k = cx.kernel();
         k.handles.remove(event);
-        if let Some(sim) = k.mem.as_sim() {
-            sim.free(ov);
-        }
+        k.mem.free_system_overlapped(ov);
     }
 
     /// Completes the application's request once no SAN request of it is outstanding.
@@ -591,7 +710,7 @@ impl SanSwitch {
         }
         let req = self.requests.remove(&id).expect("present");
         for h in &req.handles {
-            let _ = self.san.deregister_memory(req.socket, *h);
+            let _ = self.san.deregister_memory(cx, req.socket, *h);
         }
         if let Some(op) = req.op {
             if cx.kernel().op(op).is_some_and(|o| o.is_pending()) {
@@ -672,7 +791,7 @@ impl Layer for SanSwitch {
                 Ok(h) => handles.push(h),
                 Err(e) => {
                     for h in &handles {
-                        let _ = self.san.deregister_memory(s, *h);
+                        let _ = self.san.deregister_memory(cx, s, *h);
                     }
                     let e = if e == WsaError::WSAENOTCONN {
                         e
@@ -731,12 +850,7 @@ impl Layer for SanSwitch {
                 break;
             };
             let h_event = event | u64::from(poll);
-            let Some(ov) = cx
-                .kernel()
-                .mem
-                .as_sim()
-                .map(|m| m.alloc_overlapped(h_event))
-            else {
+            let Some(ov) = cx.kernel().mem.alloc_system_overlapped(h_event) else {
                 cx.kernel().handles.remove(event);
                 first_error = Some(WsaError::WSAENOBUFS);
                 break;
@@ -780,7 +894,7 @@ impl Layer for SanSwitch {
         if let Some(e) = first_error {
             if req.outstanding == 0 && req.bytes == 0 {
                 for h in &req.handles {
-                    let _ = self.san.deregister_memory(s, *h);
+                    let _ = self.san.deregister_memory(cx, s, *h);
                 }
                 return fail(lp_errno, e);
             }
@@ -798,7 +912,7 @@ impl Layer for SanSwitch {
             let bytes = req.bytes;
             let error = req.error;
             for h in &req.handles {
-                let _ = self.san.deregister_memory(s, *h);
+                let _ = self.san.deregister_memory(cx, s, *h);
             }
             if overlapped {
                 match cx.kernel().begin_op(
@@ -865,8 +979,7 @@ impl Layer for SanSwitch {
         s: SocketRef,
         handle: u64,
     ) -> Option<Result<(), WsaError>> {
-        let _ = cx;
-        Some(self.san.deregister_memory(s, handle))
+        Some(self.san.deregister_memory(cx, s, handle))
     }
 
     fn san_wsp_send(
