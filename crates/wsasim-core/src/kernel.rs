@@ -452,26 +452,23 @@ impl Kernel {
         if !routine.is_null() && self.socket_entry(socket).is_some_and(|e| e.port.is_some()) {
             return Err(WsaError::WSAEINVAL);
         }
+        // `hEvent` (when no routine is given) and `Internal = STATUS_PENDING`, in one
+        // access to the OVERLAPPED (`docs/performance.md`).
         let notify = if ov.is_null() {
             Notify::Internal
-        } else if !routine.is_null() {
-            Notify::Routine(routine)
         } else {
             let h = self
                 .mem
-                .read_u64(Ptr(ov.0 + ovl::HEVENT))
+                .begin_overlapped(ov, routine.is_null(), u64::from(NtStatus::PENDING.0))
                 .map_err(|_| WsaError::WSAEFAULT)?;
-            if h & !1 == 0 {
+            if !routine.is_null() {
+                Notify::Routine(routine)
+            } else if h & !1 == 0 {
                 Notify::Socket
             } else {
                 Notify::Event(h & !1)
             }
         };
-        if !ov.is_null() {
-            self.mem
-                .write_u64(Ptr(ov.0 + ovl::INTERNAL), u64::from(NtStatus::PENDING.0))
-                .map_err(|_| WsaError::WSAEFAULT)?;
-        }
         match notify {
             Notify::Event(h) => {
                 self.reset_event(h);
@@ -546,17 +543,11 @@ impl Kernel {
             b: u64::from(bytes),
         });
         if !op.ov.is_null() {
-            if self.ov_in_flight.get(&op.ov.0) == Some(&id) {
-                self.ov_in_flight.remove(&op.ov.0);
-            }
+            self.ov_in_flight.remove_if(&op.ov.0, |&v| v == id);
             let ok = self
                 .mem
-                .write_u64(Ptr(op.ov.0 + ovl::INTERNAL_HIGH), u64::from(bytes))
-                .is_ok()
-                && self
-                    .mem
-                    .write_u64(Ptr(op.ov.0 + ovl::INTERNAL), u64::from(status.0))
-                    .is_ok();
+                .write_overlapped_status(op.ov, u64::from(bytes), u64::from(status.0))
+                .is_ok();
             if !ok {
                 self.contract(op.thread, rules::OVERLAPPED_INVALID);
             }

@@ -65,6 +65,29 @@ pub trait UserMemory: core::fmt::Debug + Send {
             Ok(())
         }
     }
+    /// Starts a request on the `WSAOVERLAPPED` at `ov`: reads its `hEvent` when
+    /// `read_event` (0 otherwise), then writes `Internal` = `internal`; returns `hEvent`.
+    /// Fails, writing nothing, when `hEvent` cannot be read. The default is those two
+    /// accesses; [`SimMemory`] looks the structure up once (`docs/performance.md`).
+    fn begin_overlapped(&mut self, ov: Ptr, read_event: bool, internal: u64) -> Result<u64, Fault> {
+        begin_overlapped_each(self, ov, read_event, internal)
+    }
+    /// Writes `InternalHigh` = `internal_high`, then `Internal` = `internal`, into the
+    /// `WSAOVERLAPPED` at `ov` (in that order: `Internal` leaving `STATUS_PENDING` is what
+    /// `HasOverlappedIoCompleted` watches); stops at the first that faults.
+    fn write_overlapped_status(
+        &mut self,
+        ov: Ptr,
+        internal_high: u64,
+        internal: u64,
+    ) -> Result<(), Fault> {
+        write_overlapped_status_each(self, ov, internal_high, internal)
+    }
+    /// Reads `Internal` of the `WSAOVERLAPPED` at `ov`, and the result of reading its
+    /// `InternalHigh` (which the caller looks at only when `Internal` is not pending).
+    fn read_overlapped_status(&self, ov: Ptr) -> Result<(u64, Result<u64, Fault>), Fault> {
+        read_overlapped_status_each(self, ov)
+    }
     /// This memory as a [`SimMemory`], if it is one (the Rust API allocates through it).
     fn as_sim(&mut self) -> Option<&mut SimMemory> {
         None
@@ -81,6 +104,52 @@ pub trait UserMemory: core::fmt::Debug + Send {
             sim.free(ov);
         }
     }
+}
+
+/// [`UserMemory::begin_overlapped`] as one access per field.
+fn begin_overlapped_each<M: UserMemory + ?Sized>(
+    mem: &mut M,
+    ov: Ptr,
+    read_event: bool,
+    internal: u64,
+) -> Result<u64, Fault> {
+    let h = if read_event {
+        mem.read_u64(Ptr(ov.0.wrapping_add(overlapped_layout::HEVENT)))?
+    } else {
+        0
+    };
+    mem.write_u64(
+        Ptr(ov.0.wrapping_add(overlapped_layout::INTERNAL)),
+        internal,
+    )?;
+    Ok(h)
+}
+
+/// [`UserMemory::write_overlapped_status`] as one access per field.
+fn write_overlapped_status_each<M: UserMemory + ?Sized>(
+    mem: &mut M,
+    ov: Ptr,
+    internal_high: u64,
+    internal: u64,
+) -> Result<(), Fault> {
+    mem.write_u64(
+        Ptr(ov.0.wrapping_add(overlapped_layout::INTERNAL_HIGH)),
+        internal_high,
+    )?;
+    mem.write_u64(
+        Ptr(ov.0.wrapping_add(overlapped_layout::INTERNAL)),
+        internal,
+    )
+}
+
+/// [`UserMemory::read_overlapped_status`] as one access per field.
+fn read_overlapped_status_each<M: UserMemory + ?Sized>(
+    mem: &M,
+    ov: Ptr,
+) -> Result<(u64, Result<u64, Fault>), Fault> {
+    let internal = mem.read_u64(Ptr(ov.0.wrapping_add(overlapped_layout::INTERNAL)))?;
+    let high = mem.read_u64(Ptr(ov.0.wrapping_add(overlapped_layout::INTERNAL_HIGH)));
+    Ok((internal, high))
 }
 
 /// Reads and writes of the fixed-size values the Windows x64 ABI puts in memory.
@@ -325,6 +394,59 @@ impl UserMemory for SimMemory {
         Some(self)
     }
 
+    // The OVERLAPPED accesses: one lookup for the whole structure when one region holds
+    // it (the usual case); otherwise field by field, so a partly valid structure faults
+    // exactly as the separate accesses would.
+    fn begin_overlapped(&mut self, ov: Ptr, read_event: bool, internal: u64) -> Result<u64, Fault> {
+        const SIZE: usize = overlapped_layout::SIZE as usize;
+        match self.find(ov.0, SIZE as u64) {
+            Some((i, off)) if !self.regions[i].1.code => {
+                let o: &mut [u8; SIZE] = (&mut self.regions[i].1.data[off..off + SIZE])
+                    .try_into()
+                    .expect("SIZE bytes");
+                let h = if read_event {
+                    u64::from_le_bytes(o[24..32].try_into().expect("8 bytes"))
+                } else {
+                    0
+                };
+                o[0..8].copy_from_slice(&internal.to_le_bytes());
+                Ok(h)
+            }
+            _ => begin_overlapped_each(self, ov, read_event, internal),
+        }
+    }
+
+    fn write_overlapped_status(
+        &mut self,
+        ov: Ptr,
+        internal_high: u64,
+        internal: u64,
+    ) -> Result<(), Fault> {
+        match self.find(ov.0, 16) {
+            Some((i, off)) if !self.regions[i].1.code => {
+                let o: &mut [u8; 16] = (&mut self.regions[i].1.data[off..off + 16])
+                    .try_into()
+                    .expect("16 bytes");
+                o[8..16].copy_from_slice(&internal_high.to_le_bytes());
+                o[0..8].copy_from_slice(&internal.to_le_bytes());
+                Ok(())
+            }
+            _ => write_overlapped_status_each(self, ov, internal_high, internal),
+        }
+    }
+
+    fn read_overlapped_status(&self, ov: Ptr) -> Result<(u64, Result<u64, Fault>), Fault> {
+        match self.find(ov.0, 16) {
+            Some((i, off)) if !self.regions[i].1.code => {
+                let o = &self.regions[i].1.data[off..off + 16];
+                let internal = u64::from_le_bytes(o[0..8].try_into().expect("8 bytes"));
+                let high = u64::from_le_bytes(o[8..16].try_into().expect("8 bytes"));
+                Ok((internal, Ok(high)))
+            }
+            _ => read_overlapped_status_each(self, ov),
+        }
+    }
+
     fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
         let len = out.len();
         match self.find(addr.0, len as u64) {
@@ -412,6 +534,63 @@ mod tests {
             WsaBuf::read_array(&m, arr, 3, &mut out).is_err(),
             "array runs off the region"
         );
+    }
+
+    /// A `UserMemory` with only the required methods: the trait's field-by-field
+    /// defaults, as the C ABI's memory uses them.
+    #[derive(Debug)]
+    struct Plain(SimMemory);
+    impl UserMemory for Plain {
+        fn read(&self, addr: Ptr, out: &mut [u8]) -> Result<(), Fault> {
+            self.0.read(addr, out)
+        }
+        fn write(&mut self, addr: Ptr, data: &[u8]) -> Result<(), Fault> {
+            self.0.write(addr, data)
+        }
+        fn check(&self, addr: Ptr, len: u64, write: bool) -> Result<(), Fault> {
+            self.0.check(addr, len, write)
+        }
+    }
+
+    /// The OVERLAPPED accesses on `m`: `ov` is a whole `WSAOVERLAPPED` whose `hEvent`
+    /// is 0x84, `short` an 8-byte region holding 7 (only `Internal` is valid).
+    fn overlapped_accesses(m: &mut dyn UserMemory, ov: Ptr, short: Ptr) {
+        assert_eq!(m.begin_overlapped(ov, true, 0x103), Ok(0x84));
+        assert_eq!(m.read_u64(ov), Ok(0x103));
+        assert_eq!(m.begin_overlapped(ov, false, 0x103), Ok(0));
+        assert_eq!(m.read_overlapped_status(ov), Ok((0x103, Ok(0))));
+        m.write_overlapped_status(ov, 64, 0).unwrap();
+        assert_eq!(m.read_overlapped_status(ov), Ok((0, Ok(64))));
+        assert_eq!(m.read_u64(Ptr(ov.0 + 24)), Ok(0x84), "hEvent untouched");
+        // A partly valid structure faults as its fields would, one by one.
+        assert!(
+            m.begin_overlapped(short, true, 0x103).is_err(),
+            "hEvent faults"
+        );
+        assert_eq!(m.read_u64(short), Ok(7), "nothing written");
+        assert_eq!(m.begin_overlapped(short, false, 0x103), Ok(0));
+        assert_eq!(m.read_u64(short), Ok(0x103));
+        assert!(m.write_overlapped_status(short, 1, 0).is_err());
+        assert_eq!(m.read_u64(short), Ok(0x103), "InternalHigh faults first");
+        let (internal, high) = m.read_overlapped_status(short).unwrap();
+        assert_eq!(internal, 0x103);
+        assert!(high.is_err());
+    }
+
+    #[test]
+    fn overlapped_fast_paths_match_the_field_by_field_accesses() {
+        let mut sim = SimMemory::new();
+        let (ov, short) = (
+            sim.alloc_overlapped(0x84),
+            sim.alloc_bytes(&7u64.to_le_bytes()),
+        );
+        overlapped_accesses(&mut sim, ov, short);
+        let mut plain = Plain(SimMemory::new());
+        let (ov, short) = (
+            plain.0.alloc_overlapped(0x84),
+            plain.0.alloc_bytes(&7u64.to_le_bytes()),
+        );
+        overlapped_accesses(&mut plain, ov, short);
     }
 
     #[test]

@@ -397,6 +397,16 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
         let i = self.find(key).ok()?;
         Some(self.entries.remove(i).1)
     }
+
+    /// Removes and returns the value under `key` if `pred` holds of it (one search
+    /// instead of a `get` and a `remove`).
+    pub fn remove_if(&mut self, key: &K, pred: impl FnOnce(&V) -> bool) -> Option<V> {
+        let i = self.find(key).ok()?;
+        if !pred(&self.entries[i].1) {
+            return None;
+        }
+        Some(self.entries.remove(i).1)
+    }
 }
 
 impl<'a, K: SeqKey, V> IntoIterator for &'a SeqMap<K, V> {
@@ -511,9 +521,19 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let key = (x >> 33) % 40;
-            match (x >> 20) % 3 {
+            match (x >> 20) % 4 {
                 0 => assert_eq!(m.insert(key, step), b.insert(key, step)),
                 1 => assert_eq!(m.remove(&key), b.remove(&key)),
+                2 => {
+                    // `remove_if`: removes only when the value passes.
+                    let odd = |v: &u64| v % 2 == 1;
+                    let want = if b.get(&key).is_some_and(odd) {
+                        b.remove(&key)
+                    } else {
+                        None
+                    };
+                    assert_eq!(m.remove_if(&key, odd), want);
+                }
                 _ => assert_eq!(m.get(&key), b.get(&key)),
             }
         }

@@ -310,8 +310,8 @@ impl World {
         waited: bool,
     ) -> Result<(), WsaError> {
         let mem = &mut self.k.mem;
-        let internal = mem
-            .read_u64(Ptr(ov.0 + ovl::INTERNAL))
+        let (internal, high) = mem
+            .read_overlapped_status(ov)
             .map_err(|_| WsaError::WSAEFAULT)?;
         let status = NtStatus(internal as u32);
         if status == NtStatus::PENDING {
@@ -322,9 +322,7 @@ impl World {
             }
             return Err(WsaError::WSA_IO_INCOMPLETE);
         }
-        let bytes = mem
-            .read_u64(Ptr(ov.0 + ovl::INTERNAL_HIGH))
-            .map_err(|_| WsaError::WSAEFAULT)?;
+        let bytes = high.map_err(|_| WsaError::WSAEFAULT)?;
         mem.write_u32(lp_transfer, bytes as u32)
             .map_err(|_| WsaError::WSAEFAULT)?;
         if status.is_success() {
