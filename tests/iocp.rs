@@ -267,3 +267,16 @@ fn closesocket_with_a_pending_recv_on_an_associated_socket_posts_its_failure() {
     assert_eq!(h.last_error(t), 1236);
     assert_eq!(h.mem().read_u64(g.ov).unwrap(), ov.0);
 }
+
+#[test]
+fn a_successful_dequeue_leaves_the_last_error_untouched() {
+    // wine-facts O5: "GetQueuedCompletionStatus success leaves last error untouched".
+    let (mut h, t) = started(Profile::Windows, 1);
+    let port = h.create_io_completion_port(t, INVALID_HANDLE_VALUE, 0, 0, 0);
+    assert_eq!(h.post_queued_completion_status(t, port, 1, 2, Ptr(3)), 1);
+    h.wsa_set_last_error(t, 1234);
+    let g = gq(&mut h);
+    let call = h.get_queued_completion_status(t, port, g.bytes, g.key, g.ov, 0);
+    assert_eq!(h.done(t, call), 1);
+    assert_eq!(h.last_error(t), 1234);
+}

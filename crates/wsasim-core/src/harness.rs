@@ -135,12 +135,6 @@ impl Harness {
         }
     }
 
-    /// Moves virtual time forward as long as something happens on its own (deliveries,
-    /// timers), without any thread waiting on it.
-    pub fn settle(&mut self) {
-        self.world.settle();
-    }
-
     fn run_apc(&mut self, t: ThreadId, apc: Apc) {
         self.delivered.push((t, apc));
         let func = match apc.kind {

@@ -81,8 +81,6 @@ pub struct World {
     /// Lingering closes in progress: operation -> the closed socket's provider and
     /// context (its handle is already stale).
     pub(crate) closing: BTreeMap<u64, (usize, SocketRef)>,
-    /// The extra result of the last blocking operation taken (accept: the new socket).
-    pub(crate) last_op_info: u64,
 }
 
 /// Why a wait ended.
@@ -123,7 +121,6 @@ impl World {
             fault_seq: 0,
             main,
             closing: BTreeMap::new(),
-            last_op_info: 0,
         }
     }
 

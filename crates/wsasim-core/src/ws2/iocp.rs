@@ -10,7 +10,6 @@ use crate::kernel::Object;
 use crate::memory::{Ptr, UserMemoryExt};
 use crate::status::NtStatus;
 use crate::thread::{Alertable, Resume, ThreadId, Wait, WaitFor};
-use crate::time::Duration;
 use crate::trace::Record;
 use crate::world::{Call, World};
 
@@ -148,30 +147,18 @@ impl World {
         {
             return self.finish(t, api, Err(WsaError::ERROR_NOACCESS), 0);
         }
-        let deadline =
-            (ms != INFINITE).then(|| self.k.now() + Duration::from_millis(u64::from(ms)));
+        let deadline = self.deadline_in(ms);
         let resume = Resume::Dequeue {
             port,
             lp_bytes,
             lp_key,
             lp_ov,
         };
-        self.block(
-            t,
-            Wait {
-                api,
-                on: WaitFor::Handles {
-                    handles: smallvec::smallvec![port],
-                    all: false,
-                },
-                deadline,
-                alertable: Alertable::No,
-                resume,
-                apcs_ran: false,
-                cancelled: false,
-                winsock_blocking: false,
-            },
-        )
+        let on = WaitFor::Handles {
+            handles: smallvec::smallvec![port],
+            all: false,
+        };
+        self.block(t, Wait::new(api, on, deadline, Alertable::No, resume))
     }
 
     /// Ends a `GetQueuedCompletionStatus` wait: dequeues the oldest packet (TRUE, or

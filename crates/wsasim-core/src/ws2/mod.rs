@@ -83,7 +83,9 @@ impl World {
                 let WaitFor::Op(op) = w.on else {
                     unreachable!("a blocking transfer waits on its operation")
                 };
-                let r = self.end_blocking_op(t, op, outcome);
+                let r = self
+                    .end_blocking_op(op, outcome)
+                    .map(|(bytes, flags, _)| (bytes, flags));
                 self.fill_sync_overlapped(sync_ov, &r);
                 let r = r.and_then(|(bytes, flags)| {
                     if !lp_sent.is_null() {
@@ -113,8 +115,7 @@ impl World {
                 let WaitFor::Op(op) = w.on else {
                     unreachable!("accept waits on its operation")
                 };
-                let r = self.end_blocking_op(t, op, outcome).and_then(|_| {
-                    let info = self.last_op_info;
+                let r = self.end_blocking_op(op, outcome).and_then(|(_, _, info)| {
                     self.write_peer(info, addr, addrlen)?;
                     Ok(info as i64)
                 });
@@ -124,7 +125,7 @@ impl World {
                 let WaitFor::Op(op) = w.on else {
                     unreachable!("connect waits on its operation")
                 };
-                let r = self.end_blocking_op(t, op, outcome).map(|_| 0);
+                let r = self.end_blocking_op(op, outcome).map(|_| 0);
                 self.finish(t, api, r, i64::from(SOCKET_ERROR))
             }
             Resume::Dequeue {
@@ -144,7 +145,7 @@ impl World {
                     unreachable!("a lingering close waits on its operation")
                 };
                 // "the return value can't tell whether data was delivered": 0 either way.
-                let _ = self.end_blocking_op(t, op, outcome);
+                let _ = self.end_blocking_op(op, outcome);
                 self.finish(t, api, Ok(0), i64::from(SOCKET_ERROR))
             }
         }
@@ -152,12 +153,9 @@ impl World {
 
     /// Ends a blocking call's internal operation: its result, or (time-out,
     /// `WSACancelBlockingCall`) cancels it in the provider first.
-    fn end_blocking_op(
-        &mut self,
-        t: ThreadId,
-        op: u64,
-        outcome: Outcome,
-    ) -> Result<(u32, u32), WsaError> {
+    /// Returns `(bytes, flags, info)`: `info` is the operation's extra result (accept: the
+    /// new socket).
+    fn end_blocking_op(&mut self, op: u64, outcome: Outcome) -> Result<(u32, u32, u64), WsaError> {
         let cancel = match outcome {
             Outcome::Timeout => Some(WsaError::WSAETIMEDOUT),
             // "A blocking Windows Socket 1.1 call was canceled through
@@ -182,7 +180,6 @@ impl World {
             }
         }
         self.closing.remove(&op);
-        let _ = t;
         match self.k.take_op(op) {
             Some(OpState::Completed {
                 status,
@@ -190,9 +187,8 @@ impl World {
                 flags,
                 info,
             }) => {
-                self.last_op_info = info;
                 if status.is_success() {
-                    Ok((bytes, flags))
+                    Ok((bytes, flags, info))
                 } else {
                     Err(cancel.unwrap_or(status.to_wsa_exact()))
                 }

@@ -13,7 +13,6 @@ use crate::memory::{overlapped_layout as ovl, Ptr, UserMemoryExt};
 use crate::overlapped::Notify;
 use crate::status::NtStatus;
 use crate::thread::{Alertable, Resume, ThreadId, Wait, WaitFor};
-use crate::time::Duration;
 use crate::world::{Call, World};
 use smallvec::SmallVec;
 
@@ -150,25 +149,17 @@ impl World {
                 ("alertable", b_alertable as u64),
             ],
         );
-        let deadline = (dw_milliseconds != INFINITE)
-            .then(|| self.k.now() + Duration::from_millis(u64::from(dw_milliseconds)));
-        let alertable = if b_alertable != 0 {
-            Alertable::ReturnIoCompletion
-        } else {
-            Alertable::No
-        };
+        let deadline = self.deadline_in(dw_milliseconds);
+        let alertable = Alertable::from_flag(b_alertable != 0);
         self.block(
             t,
-            Wait {
-                api: "SleepEx",
-                on: WaitFor::Nothing,
+            Wait::new(
+                "SleepEx",
+                WaitFor::Nothing,
                 deadline,
                 alertable,
-                resume: Resume::Sleep,
-                apcs_ran: false,
-                cancelled: false,
-                winsock_blocking: false,
-            },
+                Resume::Sleep,
+            ),
         )
     }
 
@@ -275,23 +266,11 @@ impl World {
                     lp_transfer: lpcb_transfer,
                     lp_flags: lpdw_flags,
                 };
-                let handles = smallvec::smallvec![h];
-                self.block(
-                    t,
-                    Wait {
-                        api,
-                        on: WaitFor::Handles {
-                            handles,
-                            all: false,
-                        },
-                        deadline: None,
-                        alertable: Alertable::No,
-                        resume,
-                        apcs_ran: false,
-                        cancelled: false,
-                        winsock_blocking: false,
-                    },
-                )
+                let on = WaitFor::Handles {
+                    handles: smallvec::smallvec![h],
+                    all: false,
+                };
+                self.block(t, Wait::new(api, on, None, Alertable::No, resume))
             }
             r => self.finish(t, api, r.map(|_| 1), 0),
         }
